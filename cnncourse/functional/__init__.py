@@ -1,0 +1,13 @@
+"""Batched NCHW operations with PyTorch's names and semantics.
+
+Every op comes in five public functions: ``OP`` (fast, vectorized), ``OP_naive`` (explicit
+loops, the version the book explains), ``OP_forward`` (fast, also returns what the backward
+needs as a named tuple), ``OP_backward`` and ``OP_backward_naive``.
+"""
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from . import conv, pool, activation, loss  # noqa: F401
+
+__all__ = conv.__all__ + pool.__all__ + activation.__all__ + loss.__all__

@@ -1,0 +1,1 @@
+"""Layers and losses: thin, PyTorch-like modules over :mod:`cnncourse.functional`."""

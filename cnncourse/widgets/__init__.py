@@ -1,0 +1,7 @@
+"""Interactive explorers for the book (ipywidgets). Each has a static counterpart in :mod:`cnncourse.viz`."""
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
+from . import conv, pool, training  # noqa: F401
+
+__all__ = conv.__all__ + pool.__all__ + training.__all__
