@@ -1,0 +1,43 @@
+"""Execute book notebooks in place, so their saved outputs are fresh for nbval.
+
+Usage::
+
+    python scripts/run_notebooks.py                    # every notebook in book/
+    python scripts/run_notebooks.py book/convolution.ipynb
+
+nbval compares a notebook's saved text outputs with a fresh run, so after changing a chapter
+or the package code it shows, re-run this and commit the notebook. Each notebook runs in a
+fresh kernel started in book/ (as Jupyter and the book build do); the time it took is printed.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(path: Path, timeout: int = 600) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    elapsed = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "book").glob("*.ipynb"))
+    for path in paths:
+        print(f"{path.relative_to(ROOT)}: ", end="", flush=True)
+        print(f"{run(path):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
