@@ -1,0 +1,324 @@
+"""Fixed kernels for image processing, and convolution written as one matrix multiplication.
+
+Before networks learned their kernels, image processing chose them by hand: a Gaussian to
+blur away noise, a sharpening kernel, Sobel derivatives for edges, and the Harris detector,
+which builds corners out of those derivatives. This module has those kernels, a filter that
+applies them to an image, and two ways of turning a convolution into a matrix product:
+:func:`conv_matrix` (the Toeplitz, "doubly block circulant" matrix) and :func:`im2col`.
+The convolution chapter of the book explains and uses all of them.
+
+All filters here follow the deep-learning convention: they compute cross-correlation, the
+same as :func:`cnncourse.functional.conv2d` (no kernel flip).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .functional._util import check_array, pad2d, pair, windows
+
+__all__ = [
+    "SOBEL_X", "SOBEL_Y", "SHARPEN", "LAPLACIAN", "box_kernel", "gaussian_kernel",
+    "to_grayscale", "filter2d", "sobel", "harris_response", "harris_corners",
+    "conv_matrix", "im2col", "conv2d_im2col",
+]
+
+#: Horizontal derivative (responds to vertical edges): positive where intensity grows to the right.
+SOBEL_X = np.array([[-1.0, 0.0, 1.0],
+                    [-2.0, 0.0, 2.0],
+                    [-1.0, 0.0, 1.0]])
+#: Vertical derivative (responds to horizontal edges): positive where intensity grows downwards.
+SOBEL_Y = SOBEL_X.T.copy()
+#: Sharpening: the image plus its (negative) Laplacian, ``identity - laplacian``; sums to 1.
+SHARPEN = np.array([[0.0, -1.0, 0.0],
+                    [-1.0, 5.0, -1.0],
+                    [0.0, -1.0, 0.0]])
+#: Discrete Laplacian (sum of second derivatives); sums to 0, so flat regions give 0.
+LAPLACIAN = np.array([[0.0, 1.0, 0.0],
+                      [1.0, -4.0, 1.0],
+                      [0.0, 1.0, 0.0]])
+
+for _k in (SOBEL_X, SOBEL_Y, SHARPEN, LAPLACIAN):
+    _k.setflags(write=False)
+
+
+def box_kernel(size: int) -> np.ndarray:
+    """A ``size x size`` averaging kernel (all entries ``1/size**2``).
+
+    Returns
+    -------
+    kernel : ndarray, shape (size, size), float64, sums to 1
+    """
+    size, _ = pair(size, "size", "box_kernel", min_value=1)
+    return np.full((size, size), 1.0 / size**2)
+
+
+def gaussian_kernel(sigma: float, size: int | None = None) -> np.ndarray:
+    """A normalised 2D Gaussian kernel, ``exp(-(u**2 + v**2) / (2 sigma**2))`` summed to 1.
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation in pixels (> 0).
+    size : int, optional
+        Side of the (square, odd) kernel. Default ``2 * ceil(3 * sigma) + 1``, which keeps
+        more than 99.7 % of the mass along each axis.
+
+    Returns
+    -------
+    kernel : ndarray, shape (size, size), float64
+
+    Examples
+    --------
+    >>> gaussian_kernel(1.0).shape
+    (7, 7)
+    """
+    if not isinstance(sigma, numbers.Real) or isinstance(sigma, bool) or not sigma > 0:
+        raise ValueError(f"gaussian_kernel: sigma must be a positive number, got {sigma!r}")
+    if size is None:
+        size = 2 * math.ceil(3 * sigma) + 1
+    size, _ = pair(size, "size", "gaussian_kernel", min_value=1)
+    if size % 2 == 0:
+        raise ValueError(f"gaussian_kernel: size must be odd so the kernel has a centre, got {size}")
+    u = np.arange(size) - size // 2
+    g = np.exp(-(u**2) / (2.0 * sigma**2))
+    kernel = np.outer(g, g)
+    return kernel / kernel.sum()
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """Luminance of an RGB image, ``0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W, 3) or (H, W, 4), HWC as ``plt.imread`` returns it
+        Integers (0-255) are converted to floats in [0, 1].
+
+    Returns
+    -------
+    gray : ndarray, shape (H, W), float32 (or the input's float dtype)
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"to_grayscale: image must be a numpy ndarray, got {type(image).__name__}")
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"to_grayscale: image must have shape (H, W, 3) or (H, W, 4), got {image.shape}")
+    if np.issubdtype(image.dtype, np.integer):
+        image = image.astype(np.float32) / 255.0
+    weights = np.array([0.299, 0.587, 0.114], dtype=image.dtype)
+    return image[..., :3] @ weights
+
+
+def filter2d(image: np.ndarray, kernel: np.ndarray, boundary: str = "zero") -> np.ndarray:
+    """Cross-correlate an image with a kernel, keeping the image's size ("same" output).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+        A float image; a colour image (HWC) is filtered one channel at a time.
+    kernel : ndarray, shape (kH, kW)
+        Any size; even sizes put the extra padding row/column at the bottom/right (as PyTorch).
+    boundary : {'zero', 'reflect'}
+        Zero padding (what ``conv2d`` does) or mirror the image at its border, which avoids
+        the dark frame that zero padding gives a blurred photo.
+
+    Returns
+    -------
+    out : ndarray, same shape and dtype as ``image``
+        ``out[i, j] = sum_{u, v} padded[i + u, j + v] * kernel[u, v]``
+    """
+    fn = "filter2d"
+    check_array(image, "image", fn)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"{fn}: image must be (H, W) or (H, W, C), got shape {image.shape}")
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError(f"{fn}: kernel must be 2-D (kH, kW), got shape {kernel.shape}")
+    if boundary not in ("zero", "reflect"):
+        raise ValueError(f"{fn}: boundary must be 'zero' or 'reflect', got {boundary!r}")
+    kh, kw = kernel.shape
+    pads = ((kh - 1) // 2, kh // 2, (kw - 1) // 2, kw // 2)
+    x = image[None, None] if image.ndim == 2 else np.moveaxis(image, -1, 0)[None]
+    if boundary == "zero":
+        xp = pad2d(x, pads)
+    else:
+        top, bottom, left, right = pads
+        xp = np.pad(x, [(0, 0), (0, 0), (top, bottom), (left, right)], mode="reflect")
+    out = np.einsum("nchwij,ij->nchw", windows(xp, (kh, kw), (1, 1)), kernel.astype(image.dtype))
+    return out[0, 0] if image.ndim == 2 else np.moveaxis(out[0], 0, -1)
+
+
+def sobel(image: np.ndarray, boundary: str = "reflect") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Image derivatives with the Sobel kernels.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+
+    Returns
+    -------
+    gx, gy, magnitude : ndarray, shape (H, W) each
+        ``gx = filter2d(image, SOBEL_X)``, ``gy = filter2d(image, SOBEL_Y)`` and
+        ``magnitude = sqrt(gx**2 + gy**2)``, large on edges.
+    """
+    check_array(image, "image", "sobel", ndim=2)
+    gx = filter2d(image, SOBEL_X, boundary)
+    gy = filter2d(image, SOBEL_Y, boundary)
+    return gx, gy, np.sqrt(gx**2 + gy**2)
+
+
+def harris_response(image: np.ndarray, sigma: float = 1.5, k: float = 0.05) -> np.ndarray:
+    """Harris corner response ``R = det(M) - k trace(M)**2`` at every pixel.
+
+    ``M`` is the structure tensor: the Gaussian-weighted sums of ``Ix**2``, ``Iy**2`` and
+    ``Ix*Iy`` around the pixel, with ``Ix, Iy`` the Sobel derivatives (Harris & Stephens, 1988).
+    Both eigenvalues of ``M`` are large at a corner (``R > 0`` large), one is large on an edge
+    (``R < 0``) and both are small in a flat region (``R`` near 0).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+    sigma : float
+        Width of the Gaussian window that sums the derivative products.
+    k : float
+        Sensitivity, usually 0.04-0.06.
+
+    Returns
+    -------
+    response : ndarray, shape (H, W), same dtype as ``image``
+    """
+    check_array(image, "image", "harris_response", ndim=2)
+    gx, gy, _ = sobel(image)
+    g = gaussian_kernel(sigma)
+    sxx = filter2d(gx * gx, g, "reflect")
+    syy = filter2d(gy * gy, g, "reflect")
+    sxy = filter2d(gx * gy, g, "reflect")
+    return sxx * syy - sxy**2 - k * (sxx + syy) ** 2
+
+
+def harris_corners(response: np.ndarray, threshold_rel: float = 0.01, min_distance: int = 5,
+                   num_peaks: int | None = None) -> np.ndarray:
+    """Corners as the local maxima of a Harris response.
+
+    A pixel is a corner when its response is the largest within ``min_distance`` pixels
+    (a ``(2 min_distance + 1)``-square window) and above ``threshold_rel * response.max()``.
+
+    Returns
+    -------
+    corners : ndarray, shape (K, 2), int
+        ``(row, col)`` pairs, strongest first (ties broken by position).
+    """
+    check_array(response, "response", "harris_corners", ndim=2)
+    d = pair(min_distance, "min_distance", "harris_corners", min_value=0)[0]
+    padded = pad2d(response[None, None], (d, d, d, d), value=-np.inf)
+    local_max = windows(padded, (2 * d + 1, 2 * d + 1), (1, 1)).max(axis=(-2, -1))[0, 0]
+    peak = (response == local_max) & (response > threshold_rel * response.max())
+    rows, cols = np.nonzero(peak)
+    order = np.lexsort((cols, rows, -response[rows, cols]))
+    corners = np.stack([rows[order], cols[order]], axis=1)
+    return corners if num_peaks is None else corners[:num_peaks]
+
+
+def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padding=0) -> np.ndarray:
+    """The matrix ``T`` with ``T @ x.ravel() == conv2d(x, kernel).ravel()`` (single channel).
+
+    Each row holds the kernel's weights at the positions of one window, zeros elsewhere:
+    a Toeplitz matrix made of Toeplitz blocks ("doubly blocked Toeplitz"). Zero padding is
+    built in: a weight that would fall on a padding cell simply has no column.
+    Multiplying by ``T.T`` is the transposed convolution.
+
+    Parameters
+    ----------
+    input_shape : (H, W)
+    kernel : ndarray, shape (kH, kW)
+    stride, padding : int or (h, w) pair
+        Padding is per side, as in :func:`cnncourse.functional.conv2d`.
+
+    Returns
+    -------
+    T : ndarray, shape (H_out * W_out, H * W), dtype of ``kernel``
+        ``H_out = (H + 2*padding - kH) // stride + 1``; row ``i * W_out + j`` computes
+        output pixel ``(i, j)``.
+    """
+    fn = "conv_matrix"
+    h, w = pair(tuple(input_shape) if not isinstance(input_shape, numbers.Integral) else input_shape,
+                "input_shape", fn, min_value=1)
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError(f"{fn}: kernel must be 2-D (kH, kW), got shape {kernel.shape}")
+    (sh, sw), (ph, pw) = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0)
+    kh, kw = kernel.shape
+    h_out, w_out = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    if h_out <= 0 or w_out <= 0:
+        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input {(h, w)} "
+                         f"with padding {(ph, pw)}")
+    T = np.zeros((h_out * w_out, h * w), dtype=kernel.dtype if kernel.dtype.kind == "f" else float)
+    for i in range(h_out):
+        for j in range(w_out):
+            for u in range(kh):
+                for v in range(kw):
+                    r, c = i * sh + u - ph, j * sw + v - pw
+                    if 0 <= r < h and 0 <= c < w:
+                        T[i * w_out + j, r * w + c] = kernel[u, v]
+    return T
+
+
+def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Unfold every window of a batch into a column (PyTorch's ``unfold`` layout).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size, stride, padding, dilation : int or (h, w) pair
+
+    Returns
+    -------
+    cols : ndarray, shape (N, C * kH * kW, H_out * W_out)
+        Column ``i * W_out + j`` holds the window of output pixel ``(i, j)``, channel-major
+        (``c * kH * kW + u * kW + v``), which is the order of ``weight.reshape(C_out, -1)``.
+        A convolution is then one matrix product: ``weight.reshape(C_out, -1) @ cols``.
+    """
+    fn = "im2col"
+    check_array(x, "x", fn, ndim=4)
+    k = pair(kernel_size, "kernel_size", fn, 1)
+    s, p, d = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0), pair(dilation, "dilation", fn, 1)
+    n, c, h, w = x.shape
+    if h + 2 * p[0] < d[0] * (k[0] - 1) + 1 or w + 2 * p[1] < d[1] * (k[1] - 1) + 1:
+        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not fit in input "
+                         f"{(h, w)} padded by {p}")
+    view = windows(pad2d(x, (p[0], p[0], p[1], p[1])), k, s, d)  # (N, C, Ho, Wo, kH, kW)
+    ho, wo = view.shape[2:4]
+    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], ho * wo)
+
+
+def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                  stride=1, padding=0, dilation=1) -> np.ndarray:
+    """``conv2d`` as one matrix multiplication per image: ``weight.reshape(C_out, -1) @ im2col(x)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, H, W)
+    weight : ndarray, shape (C_out, C_in, kH, kW)
+    bias : ndarray, shape (C_out,), optional
+
+    Returns
+    -------
+    out : ndarray, shape (N, C_out, H_out, W_out), equal to
+        ``cnncourse.functional.conv2d(x, weight, bias, stride, padding, dilation)``.
+    """
+    fn = "conv2d_im2col"
+    check_array(x, "x", fn, ndim=4)
+    check_array(weight, "weight", fn, ndim=4)
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(f"{fn}: x has {x.shape[1]} channels but weight expects {weight.shape[1]} "
+                         f"(x.shape={x.shape}, weight.shape={weight.shape})")
+    c_out, _, kh, kw = weight.shape
+    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    out = weight.reshape(c_out, -1) @ cols  # (N, C_out, Ho*Wo)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1)
+    s, p, d = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0), pair(dilation, "dilation", fn, 1)
+    ho = (x.shape[2] + 2 * p[0] - d[0] * (kh - 1) - 1) // s[0] + 1
+    wo = (x.shape[3] + 2 * p[1] - d[1] * (kw - 1) - 1) // s[1] + 1
+    return out.reshape(x.shape[0], c_out, ho, wo).astype(x.dtype, copy=False)
