@@ -1,1 +1,1117 @@
-__all__: list[str] = []
+"""Pooling: max, average, sum, Lp-norm, adaptive, global, and max across channels.
+
+Every op comes in five public functions, as everywhere in :mod:`cnncourse.functional`:
+``OP`` (fast), ``OP_naive`` (explicit loops over ``n, c, i, j``: the version the pooling
+chapter, ``book/pooling.ipynb``, walks through), ``OP_forward`` (fast, also returns a named
+tuple cache), ``OP_backward(dout, cache) -> dx`` and ``OP_backward_naive(dout, cache) -> dx``.
+
+Pooling has no parameters to learn. Its backward *routes* the gradient: max pooling sends each
+window's gradient to the window's first maximal element (row-major order, as PyTorch), average
+pooling spreads it evenly over the window. Where windows overlap (``stride < kernel_size``) the
+gradients that reach one input element add up.
+
+The fast versions loop over the ``kH * kW`` offsets inside a window instead of over the
+``H_out * W_out`` windows: offset ``(a, b)`` of every window at once is the strided slice
+``xp[..., a::sH, b::sW]``, so a pool is ``kH * kW`` whole-array operations.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from ._util import check_array, pad2d, pair
+
+__all__ = [
+    "max_pool2d", "max_pool2d_naive", "max_pool2d_forward", "max_pool2d_backward",
+    "max_pool2d_backward_naive", "MaxPool2dCache",
+    "avg_pool2d", "avg_pool2d_naive", "avg_pool2d_forward", "avg_pool2d_backward",
+    "avg_pool2d_backward_naive", "AvgPool2dCache",
+    "sum_pool2d", "sum_pool2d_naive", "sum_pool2d_forward", "sum_pool2d_backward",
+    "sum_pool2d_backward_naive", "SumPool2dCache",
+    "lp_pool2d", "lp_pool2d_naive", "lp_pool2d_forward", "lp_pool2d_backward",
+    "lp_pool2d_backward_naive", "LPPool2dCache",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_naive", "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_backward", "adaptive_avg_pool2d_backward_naive", "AdaptiveAvgPool2dCache",
+    "adaptive_max_pool2d", "adaptive_max_pool2d_naive", "adaptive_max_pool2d_forward",
+    "adaptive_max_pool2d_backward", "adaptive_max_pool2d_backward_naive", "AdaptiveMaxPool2dCache",
+    "global_avg_pool2d", "global_avg_pool2d_naive", "global_avg_pool2d_forward",
+    "global_avg_pool2d_backward", "global_avg_pool2d_backward_naive", "GlobalAvgPool2dCache",
+    "global_max_pool2d", "global_max_pool2d_naive", "global_max_pool2d_forward",
+    "global_max_pool2d_backward", "global_max_pool2d_backward_naive", "GlobalMaxPool2dCache",
+    "max_pool_channels", "max_pool_channels_naive", "max_pool_channels_forward",
+    "max_pool_channels_backward", "max_pool_channels_backward_naive", "MaxPoolChannelsCache",
+    "adaptive_bins",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Caches: what each forward saves for its backward
+# --------------------------------------------------------------------------------------------
+
+class MaxPool2dCache(NamedTuple):
+    """Saved by :func:`max_pool2d_forward`.
+
+    ``argmax[n, c, i, j]`` is the row-major offset ``a * kW + b`` of the first maximum inside
+    window ``(i, j)``; the naive backward ignores it and searches the windows again.
+    """
+    x: np.ndarray
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    argmax: np.ndarray
+
+
+class AvgPool2dCache(NamedTuple):
+    """Saved by :func:`avg_pool2d_forward` (the backward only needs shapes and parameters)."""
+    x: np.ndarray
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+
+
+class SumPool2dCache(NamedTuple):
+    """Saved by :func:`sum_pool2d_forward`."""
+    x: np.ndarray
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+
+
+class LPPool2dCache(NamedTuple):
+    """Saved by :func:`lp_pool2d_forward`; ``out`` is the forward output (the window norms)."""
+    x: np.ndarray
+    norm_type: float
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    out: np.ndarray
+
+
+class AdaptiveAvgPool2dCache(NamedTuple):
+    """Saved by :func:`adaptive_avg_pool2d_forward`."""
+    x: np.ndarray
+    output_size: tuple[int, int]
+
+
+class AdaptiveMaxPool2dCache(NamedTuple):
+    """Saved by :func:`adaptive_max_pool2d_forward`; ``argmax`` indexes the flattened ``H * W``."""
+    x: np.ndarray
+    output_size: tuple[int, int]
+    argmax: np.ndarray
+
+
+class GlobalAvgPool2dCache(NamedTuple):
+    """Saved by :func:`global_avg_pool2d_forward`."""
+    x: np.ndarray
+
+
+class GlobalMaxPool2dCache(NamedTuple):
+    """Saved by :func:`global_max_pool2d_forward`; ``argmax`` indexes the flattened ``H * W``."""
+    x: np.ndarray
+    argmax: np.ndarray
+
+
+class MaxPoolChannelsCache(NamedTuple):
+    """Saved by :func:`max_pool_channels_forward`; ``argmax`` is the winner's index in its group."""
+    x: np.ndarray
+    pool_size: int
+    argmax: np.ndarray
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and the offset loop shared by the windowed pools
+# --------------------------------------------------------------------------------------------
+
+def _pool_params(fn, x, kernel_size, stride, padding):
+    """Validate the arguments of a windowed pool; return (kernel, stride, padding) as pairs."""
+    check_array(x, "x", fn, 4)
+    kernel = pair(kernel_size, "kernel_size", fn, 1)
+    stride = kernel if stride is None else pair(stride, "stride", fn, 1)
+    pad = pair(padding, "padding", fn, 0)
+    if 2 * pad[0] > kernel[0] or 2 * pad[1] > kernel[1]:
+        raise ValueError(f"{fn}: padding must be at most half of kernel_size (PyTorch's rule), "
+                         f"got padding={pad} with kernel_size={kernel}")
+    padded = (x.shape[2] + 2 * pad[0], x.shape[3] + 2 * pad[1])
+    if kernel[0] > padded[0] or kernel[1] > padded[1]:
+        raise ValueError(f"{fn}: kernel_size={kernel} is larger than the padded input {padded} "
+                         f"(x.shape={x.shape}, padding={pad})")
+    return kernel, stride, pad
+
+
+def _out_shape(x_shape, kernel, stride, pad):
+    """(N, C, H_out, W_out) with H_out = (H + 2*padding - kH) // sH + 1."""
+    n, c, h, w = x_shape
+    return (n, c, (h + 2 * pad[0] - kernel[0]) // stride[0] + 1,
+            (w + 2 * pad[1] - kernel[1]) // stride[1] + 1)
+
+
+def _check_backward(fn, dout, cache, cache_type, out_shape=None):
+    """Validate a backward's arguments; return dout in the dtype of the forward's input."""
+    if not isinstance(cache, cache_type):
+        forward = fn.replace("_backward_naive", "_forward").replace("_backward", "_forward")
+        raise TypeError(f"{fn}: cache must be the {cache_type.__name__} returned by {forward}, "
+                        f"got {type(cache).__name__}")
+    check_array(dout, "dout", fn, 4)
+    if out_shape is not None and dout.shape != tuple(out_shape):
+        raise ValueError(f"{fn}: dout must have the shape of the forward output {tuple(out_shape)}, "
+                         f"got {dout.shape}")
+    return dout.astype(cache.x.dtype, copy=False)
+
+
+def _offsets(kernel, stride, out_hw):
+    """Yield ``(k, index)`` for every offset ``(a, b)`` of a window, ``k = a * kW + b``.
+
+    ``xp[index]`` has shape (N, C, H_out, W_out): element ``(a, b)`` of every window at once.
+    """
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    for a in range(kh):
+        for b in range(kw):
+            yield a * kw + b, (Ellipsis, slice(a, a + sh * (ho - 1) + 1, sh),
+                               slice(b, b + sw * (wo - 1) + 1, sw))
+
+
+def _pad_all(pad):
+    return (pad[0], pad[0], pad[1], pad[1])
+
+
+def _crop(dxp, pad, x_shape):
+    """Remove the padding from a gradient (``dxp[..., p:-p]`` would fail for p = 0)."""
+    if pad == (0, 0):
+        return dxp
+    h, w = x_shape[2:]
+    return np.ascontiguousarray(dxp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w])
+
+
+def _padded_shape(x_shape, pad):
+    n, c, h, w = x_shape
+    return (n, c, h + 2 * pad[0], w + 2 * pad[1])
+
+
+def _window_sum(xp, kernel, stride, out_hw):
+    """Sum of every window of the padded ``xp``, shape (N, C, H_out, W_out), dtype kept."""
+    total = None
+    for _, index in _offsets(kernel, stride, out_hw):
+        if total is None:
+            total = xp[index].copy()
+        else:
+            total += xp[index]
+    return total
+
+
+def _window_sum_backward(g, padded_shape, kernel, stride):
+    """Gradient of :func:`_window_sum`: every window element receives its window's ``g``."""
+    dxp = np.zeros(padded_shape, dtype=g.dtype)
+    overlapping = kernel[0] > stride[0] or kernel[1] > stride[1]
+    for _, index in _offsets(kernel, stride, g.shape[2:]):
+        if overlapping:
+            view = dxp[index]
+            view += g          # in place on the strided view of dxp
+        else:
+            dxp[index] = g     # each input element lies in at most one window
+    return dxp
+
+
+# --------------------------------------------------------------------------------------------
+# max_pool2d
+# --------------------------------------------------------------------------------------------
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """2D max pooling: the largest value of every ``kH x kW`` window.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+        Floating-point input; the output keeps its dtype.
+    kernel_size : int or (int, int)
+        Window size ``(kH, kW)``.
+    stride : int or (int, int), optional
+        Step between windows; ``None`` (default) means ``kernel_size`` (non-overlapping windows).
+    padding : int or (int, int), default 0
+        Padding added on *each* side, filled with ``-inf`` so that it never wins. At most half
+        of ``kernel_size`` (PyTorch's rule).
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+        ``H_out = (H + 2*padding[0] - kernel_size[0]) // stride[0] + 1``, likewise ``W_out``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a floating ndarray or a size is not an int / pair of ints.
+    ValueError
+        If ``x`` is not 4-D, ``stride < 1``, ``padding < 0`` or more than half the kernel, or
+        the kernel is larger than the padded input.
+
+    See Also
+    --------
+    max_pool2d_naive : the loop version shown in the pooling chapter.
+    max_pool2d_forward, max_pool2d_backward : with the gradient.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> max_pool2d(x, 2)[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def max_pool2d_naive(x, kernel_size, stride=None, padding=0):
+    """Max pooling with explicit loops over ``n, c, i, j``; same arguments as :func:`max_pool2d`."""
+    kernel, stride, pad = _pool_params("max_pool2d_naive", x, kernel_size, stride, padding)
+    (kh, kw), (sh, sw) = kernel, stride
+    xp = pad2d(x, _pad_all(pad), value=-np.inf)
+    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = out.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    out[n, c, i, j] = window.max()
+    return out
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Fast max pooling that also returns a :class:`MaxPool2dCache` for the backward.
+
+    Loops over the ``kH * kW`` window offsets; ``argmax`` records the offset of the *first*
+    maximum (it is only replaced where a later offset is strictly greater).
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+    cache : MaxPool2dCache
+    """
+    kernel, stride, pad = _pool_params("max_pool2d_forward", x, kernel_size, stride, padding)
+    xp = pad2d(x, _pad_all(pad), value=-np.inf)
+    shape = _out_shape(x.shape, kernel, stride, pad)
+    argmax = np.zeros(shape, dtype=np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
+    greater = np.empty(shape, dtype=bool)
+    out = None
+    for k, index in _offsets(kernel, stride, shape[2:]):
+        candidate = xp[index]
+        if out is None:
+            out = candidate.copy()
+            continue
+        np.greater(candidate, out, out=greater)
+        np.copyto(argmax, k, where=greater)
+        np.maximum(out, candidate, out=out)
+    return out, MaxPool2dCache(x, kernel, stride, pad, argmax)
+
+
+def max_pool2d_backward(dout, cache):
+    """Gradient of max pooling: each window's ``dout`` goes to its first maximum.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, C, H_out, W_out)
+        Upstream gradient.
+    cache : MaxPool2dCache
+        From :func:`max_pool2d_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+        Overlapping windows (``stride < kernel_size``) add their contributions.
+    """
+    dout = _check_backward("max_pool2d_backward", dout, cache, MaxPool2dCache,
+                           _cache_out_shape(cache, MaxPool2dCache))
+    x, kernel, stride, pad, argmax = cache
+    dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
+    overlapping = kernel[0] > stride[0] or kernel[1] > stride[1]
+    for k, index in _offsets(kernel, stride, argmax.shape[2:]):
+        winners = argmax == k
+        if overlapping:
+            view = dxp[index]
+            view += dout * winners
+        else:
+            np.multiply(dout, winners, out=dxp[index])
+    return _crop(dxp, pad, x.shape)
+
+
+def max_pool2d_backward_naive(dout, cache):
+    """Max pooling backward with loops: search every window again for its first maximum."""
+    dout = _check_backward("max_pool2d_backward_naive", dout, cache, MaxPool2dCache,
+                           _cache_out_shape(cache, MaxPool2dCache))
+    x, (kh, kw), (sh, sw), pad = cache.x, cache.kernel_size, cache.stride, cache.padding
+    xp = pad2d(x, _pad_all(pad), value=-np.inf)
+    dxp = np.zeros_like(xp)
+    n_batch, channels, h_out, w_out = dout.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    a, b = np.unravel_index(np.argmax(window), window.shape)  # first max
+                    dxp[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]
+    return _crop(dxp, pad, x.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# avg_pool2d and sum_pool2d
+# --------------------------------------------------------------------------------------------
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """2D average pooling (``count_include_pad=True``, PyTorch's default).
+
+    Every window's sum divided by ``kH * kW``; padded zeros count in the average.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        ``None`` (default) means ``kernel_size``.
+    padding : int or (int, int), default 0
+        Zero padding on each side, at most half of ``kernel_size``.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+        ``H_out = (H + 2*padding[0] - kernel_size[0]) // stride[0] + 1``, likewise ``W_out``.
+
+    See Also
+    --------
+    avg_pool2d_naive : the loop version.
+    sum_pool2d : the same without the division.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> avg_pool2d(x, 2)[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def avg_pool2d_naive(x, kernel_size, stride=None, padding=0):
+    """Average pooling with explicit loops; same arguments as :func:`avg_pool2d`."""
+    kernel, stride, pad = _pool_params("avg_pool2d_naive", x, kernel_size, stride, padding)
+    return _sum_pool_naive(x, kernel, stride, pad) / (kernel[0] * kernel[1])
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Fast average pooling; returns ``(out, AvgPool2dCache)``."""
+    kernel, stride, pad = _pool_params("avg_pool2d_forward", x, kernel_size, stride, padding)
+    shape = _out_shape(x.shape, kernel, stride, pad)
+    out = _window_sum(pad2d(x, _pad_all(pad)), kernel, stride, shape[2:])
+    out /= kernel[0] * kernel[1]
+    return out, AvgPool2dCache(x, kernel, stride, pad)
+
+
+def avg_pool2d_backward(dout, cache):
+    """Gradient of average pooling: each window spreads ``dout / (kH * kW)`` over its elements.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+    """
+    dout = _check_backward("avg_pool2d_backward", dout, cache, AvgPool2dCache,
+                           _cache_out_shape(cache, AvgPool2dCache))
+    x, kernel, stride, pad = cache
+    g = dout / (kernel[0] * kernel[1])
+    return _crop(_window_sum_backward(g, _padded_shape(x.shape, pad), kernel, stride), pad, x.shape)
+
+
+def avg_pool2d_backward_naive(dout, cache):
+    """Average pooling backward with loops over ``n, c, i, j``."""
+    dout = _check_backward("avg_pool2d_backward_naive", dout, cache, AvgPool2dCache,
+                           _cache_out_shape(cache, AvgPool2dCache))
+    x, kernel, stride, pad = cache
+    return _sum_pool_backward_naive(dout / (kernel[0] * kernel[1]), x, kernel, stride, pad)
+
+
+def sum_pool2d(x, kernel_size, stride=None, padding=0):
+    """2D sum pooling: the sum of every window (``avg_pool2d`` times ``kH * kW``).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        ``None`` (default) means ``kernel_size``.
+    padding : int or (int, int), default 0
+        Zero padding on each side, at most half of ``kernel_size``.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+        ``H_out = (H + 2*padding[0] - kernel_size[0]) // stride[0] + 1``, likewise ``W_out``.
+
+    See Also
+    --------
+    sum_pool2d_naive : the loop version.
+    avg_pool2d : the window mean.
+    """
+    return sum_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def sum_pool2d_naive(x, kernel_size, stride=None, padding=0):
+    """Sum pooling with explicit loops; same arguments as :func:`sum_pool2d`."""
+    kernel, stride, pad = _pool_params("sum_pool2d_naive", x, kernel_size, stride, padding)
+    return _sum_pool_naive(x, kernel, stride, pad)
+
+
+def sum_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Fast sum pooling; returns ``(out, SumPool2dCache)``."""
+    kernel, stride, pad = _pool_params("sum_pool2d_forward", x, kernel_size, stride, padding)
+    shape = _out_shape(x.shape, kernel, stride, pad)
+    out = _window_sum(pad2d(x, _pad_all(pad)), kernel, stride, shape[2:])
+    return out, SumPool2dCache(x, kernel, stride, pad)
+
+
+def sum_pool2d_backward(dout, cache):
+    """Gradient of sum pooling: every window element receives the window's ``dout``."""
+    dout = _check_backward("sum_pool2d_backward", dout, cache, SumPool2dCache,
+                           _cache_out_shape(cache, SumPool2dCache))
+    x, kernel, stride, pad = cache
+    return _crop(_window_sum_backward(dout, _padded_shape(x.shape, pad), kernel, stride),
+                 pad, x.shape)
+
+
+def sum_pool2d_backward_naive(dout, cache):
+    """Sum pooling backward with loops over ``n, c, i, j``."""
+    dout = _check_backward("sum_pool2d_backward_naive", dout, cache, SumPool2dCache,
+                           _cache_out_shape(cache, SumPool2dCache))
+    x, kernel, stride, pad = cache
+    return _sum_pool_backward_naive(dout, x, kernel, stride, pad)
+
+
+def _cache_out_shape(cache, cache_type):
+    if not isinstance(cache, cache_type):
+        return None  # _check_backward reports the wrong cache
+    return _out_shape(cache.x.shape, cache.kernel_size, cache.stride, cache.padding)
+
+
+def _sum_pool_naive(x, kernel, stride, pad):
+    (kh, kw), (sh, sw) = kernel, stride
+    xp = pad2d(x, _pad_all(pad))
+    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = out.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    out[n, c, i, j] = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
+    return out
+
+
+def _sum_pool_backward_naive(g, x, kernel, stride, pad):
+    """Add ``g[n, c, i, j]`` to every element of window ``(i, j)``; then remove the padding."""
+    (kh, kw), (sh, sw) = kernel, stride
+    dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = g.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += g[n, c, i, j]
+    return _crop(dxp, pad, x.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# lp_pool2d
+# --------------------------------------------------------------------------------------------
+
+def _norm_type(fn, norm_type):
+    if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, bool):
+        raise TypeError(f"{fn}: norm_type must be a real number p >= 1, got {norm_type!r}")
+    if not (math.isfinite(norm_type) and norm_type >= 1):
+        raise ValueError(f"{fn}: norm_type must be a finite number p >= 1, got {norm_type!r}")
+    return float(norm_type)
+
+
+def _abs_power(x, p):
+    return x * x if p == 2 else np.abs(x) ** p
+
+
+def lp_pool2d(x, norm_type, kernel_size, stride=None, padding=0):
+    """2D power-average (Lp-norm) pooling: ``(sum |x|^p) ** (1/p)`` over every window.
+
+    ``p = 1`` is sum pooling of ``|x|``, ``p = 2`` is L2 pooling, and as ``p`` grows the result
+    approaches max pooling of ``|x|``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    norm_type : float
+        The exponent ``p``, finite and ``>= 1``.
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        ``None`` (default) means ``kernel_size``.
+    padding : int or (int, int), default 0
+        Zero padding on each side, at most half of ``kernel_size`` (PyTorch's ``lp_pool2d``
+        has no padding; padded zeros do not change a norm).
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+        ``H_out = (H + 2*padding[0] - kernel_size[0]) // stride[0] + 1``, likewise ``W_out``.
+
+    Notes
+    -----
+    PyTorch raises ``x`` to the power ``p`` without the absolute value; the two agree on
+    non-negative inputs (after a ReLU) and for even ``p``. The gradient is
+    ``sign(x) * |x|^(p-1) / out^(p-1)``, taken to be 0 in a window whose norm is 0.
+
+    See Also
+    --------
+    lp_pool2d_naive : the loop version.
+    """
+    return lp_pool2d_forward(x, norm_type, kernel_size, stride, padding)[0]
+
+
+def lp_pool2d_naive(x, norm_type, kernel_size, stride=None, padding=0):
+    """Lp pooling with explicit loops; same arguments as :func:`lp_pool2d`."""
+    fn = "lp_pool2d_naive"
+    p = _norm_type(fn, norm_type)
+    (kh, kw), (sh, sw), pad = _pool_params(fn, x, kernel_size, stride, padding)
+    xp = pad2d(x, _pad_all(pad))
+    out = np.empty(_out_shape(x.shape, (kh, kw), (sh, sw), pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = out.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    out[n, c, i, j] = (np.abs(window) ** p).sum() ** (1 / p)
+    return out
+
+
+def lp_pool2d_forward(x, norm_type, kernel_size, stride=None, padding=0):
+    """Fast Lp pooling (a sum pool of ``|x|^p``); returns ``(out, LPPool2dCache)``."""
+    fn = "lp_pool2d_forward"
+    p = _norm_type(fn, norm_type)
+    kernel, stride, pad = _pool_params(fn, x, kernel_size, stride, padding)
+    shape = _out_shape(x.shape, kernel, stride, pad)
+    total = _window_sum(pad2d(_abs_power(x, p), _pad_all(pad)), kernel, stride, shape[2:])
+    out = np.sqrt(total) if p == 2 else total ** (1 / p)
+    return out, LPPool2dCache(x, p, kernel, stride, pad, out)
+
+
+def lp_pool2d_backward(dout, cache):
+    """Gradient of Lp pooling: ``dx = sign(x) |x|^(p-1) * sum over windows of dout / out^(p-1)``.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+        Windows whose norm is 0 pass no gradient.
+    """
+    fn = "lp_pool2d_backward"
+    dout = _check_backward(fn, dout, cache, LPPool2dCache, _cache_out_shape(cache, LPPool2dCache))
+    x, p, kernel, stride, pad, out = cache
+    scale = np.zeros_like(out)
+    if p == 1:
+        scale[out > 0] = 1
+    else:
+        np.power(out, 1 - p, out=scale, where=out > 0)
+    g = _crop(_window_sum_backward(dout * scale, _padded_shape(x.shape, pad), kernel, stride),
+              pad, x.shape)
+    if p == 2:
+        return g * x
+    if p == 1:
+        return g * np.sign(x)
+    return g * (np.sign(x) * np.abs(x) ** (p - 1))
+
+
+def lp_pool2d_backward_naive(dout, cache):
+    """Lp pooling backward with loops over ``n, c, i, j`` (recomputes each window's norm)."""
+    fn = "lp_pool2d_backward_naive"
+    dout = _check_backward(fn, dout, cache, LPPool2dCache, _cache_out_shape(cache, LPPool2dCache))
+    x, p, (kh, kw), (sh, sw), pad, _ = cache
+    xp = pad2d(x, _pad_all(pad))
+    dxp = np.zeros_like(xp)
+    n_batch, channels, h_out, w_out = dout.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    norm = (np.abs(window) ** p).sum() ** (1 / p)
+                    if norm > 0:
+                        local = np.sign(window) * (np.abs(window) / norm) ** (p - 1)
+                        dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j] * local
+    return _crop(dxp, pad, x.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# adaptive pools
+# --------------------------------------------------------------------------------------------
+
+def adaptive_bins(input_size, output_size):
+    """PyTorch's adaptive-pooling bins along one axis.
+
+    Bin ``i`` is ``[floor(i * input_size / output_size), ceil((i + 1) * input_size / output_size))``.
+    Bins overlap when ``input_size`` is not a multiple of ``output_size``, and repeat elements
+    when ``output_size > input_size``.
+
+    Returns
+    -------
+    bins : list of (start, end)
+
+    Examples
+    --------
+    >>> adaptive_bins(5, 3)
+    [(0, 2), (1, 4), (3, 5)]
+    """
+    return [((i * input_size) // output_size, -((-(i + 1) * input_size) // output_size))
+            for i in range(output_size)]
+
+
+def _adaptive_params(fn, x, output_size):
+    """Validate an adaptive pool's arguments; return the output size (h, w)."""
+    check_array(x, "x", fn, 4)
+    h, w = x.shape[2:]
+    if h < 1 or w < 1:
+        raise ValueError(f"{fn}: x must have H >= 1 and W >= 1, got shape {x.shape}")
+    if output_size is None:
+        raise TypeError(f"{fn}: output_size must be an int or a pair (h, w) whose entries are "
+                        f"ints or None, got None")
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        sizes = [size if value is None else value for value, size in zip(output_size, (h, w))]
+    else:
+        sizes = output_size
+    return pair(sizes, "output_size", fn, 1)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Adaptive average pooling to a fixed output size, whatever the input size.
+
+    Output cell ``(i, j)`` is the mean of the rows in bin ``i`` and columns in bin ``j`` (see
+    :func:`adaptive_bins`). This is how networks accept images of any size before a dense head.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+        ``H, W >= 1``.
+    output_size : int or (int or None, int or None)
+        ``(H_out, W_out)``; ``None`` keeps the input's size along that axis.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+
+    Notes
+    -----
+    The op is linear and separable: ``out = A_h @ x @ A_w.T`` where row ``i`` of ``A_h`` holds
+    ``1 / len(bin_i)`` on bin ``i``. The fast version computes exactly that.
+
+    See Also
+    --------
+    adaptive_avg_pool2d_naive : the loop version.
+    global_avg_pool2d : ``output_size = 1``.
+    """
+    return adaptive_avg_pool2d_forward(x, output_size)[0]
+
+
+def _averaging_matrix(input_size, output_size, dtype):
+    matrix = np.zeros((output_size, input_size), dtype=dtype)
+    for i, (start, end) in enumerate(adaptive_bins(input_size, output_size)):
+        matrix[i, start:end] = 1 / (end - start)
+    return matrix
+
+
+def adaptive_avg_pool2d_naive(x, output_size):
+    """Adaptive average pooling with explicit loops; same arguments as :func:`adaptive_avg_pool2d`."""
+    h_out, w_out = _adaptive_params("adaptive_avg_pool2d_naive", x, output_size)
+    n_batch, channels, h, w = x.shape
+    out = np.empty((n_batch, channels, h_out, w_out), dtype=x.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
+                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    out[n, c, i, j] = x[n, c, h0:h1, w0:w1].mean()
+    return out
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    """Fast adaptive average pooling; returns ``(out, AdaptiveAvgPool2dCache)``."""
+    size = _adaptive_params("adaptive_avg_pool2d_forward", x, output_size)
+    a_h = _averaging_matrix(x.shape[2], size[0], x.dtype)
+    a_w = _averaging_matrix(x.shape[3], size[1], x.dtype)
+    out = a_h @ x @ a_w.T
+    return out, AdaptiveAvgPool2dCache(x, size)
+
+
+def adaptive_avg_pool2d_backward(dout, cache):
+    """Gradient of adaptive average pooling: ``dx = A_h.T @ dout @ A_w``."""
+    dout = _check_backward("adaptive_avg_pool2d_backward", dout, cache, AdaptiveAvgPool2dCache,
+                           _adaptive_out_shape(cache, AdaptiveAvgPool2dCache))
+    x, (h_out, w_out) = cache
+    a_h = _averaging_matrix(x.shape[2], h_out, x.dtype)
+    a_w = _averaging_matrix(x.shape[3], w_out, x.dtype)
+    return a_h.T @ dout @ a_w
+
+
+def adaptive_avg_pool2d_backward_naive(dout, cache):
+    """Adaptive average pooling backward with loops: each bin spreads ``dout`` evenly."""
+    dout = _check_backward("adaptive_avg_pool2d_backward_naive", dout, cache,
+                           AdaptiveAvgPool2dCache, _adaptive_out_shape(cache, AdaptiveAvgPool2dCache))
+    x, (h_out, w_out) = cache
+    n_batch, channels, h, w = x.shape
+    dx = np.zeros_like(x)
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
+                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    dx[n, c, h0:h1, w0:w1] += dout[n, c, i, j] / ((h1 - h0) * (w1 - w0))
+    return dx
+
+
+def _adaptive_out_shape(cache, cache_type):
+    if not isinstance(cache, cache_type):
+        return None
+    return cache.x.shape[:2] + tuple(cache.output_size)
+
+
+def adaptive_max_pool2d(x, output_size):
+    """Adaptive max pooling to a fixed output size, whatever the input size.
+
+    Output cell ``(i, j)`` is the maximum over the rows in bin ``i`` and the columns in bin
+    ``j`` (see :func:`adaptive_bins`).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+        ``H, W >= 1``.
+    output_size : int or (int or None, int or None)
+        ``(H_out, W_out)``; ``None`` keeps the input's size along that axis.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out)
+
+    See Also
+    --------
+    adaptive_max_pool2d_naive : the loop version.
+    global_max_pool2d : ``output_size = 1``.
+    """
+    return adaptive_max_pool2d_forward(x, output_size)[0]
+
+
+def adaptive_max_pool2d_naive(x, output_size):
+    """Adaptive max pooling with explicit loops; same arguments as :func:`adaptive_max_pool2d`."""
+    h_out, w_out = _adaptive_params("adaptive_max_pool2d_naive", x, output_size)
+    n_batch, channels, h, w = x.shape
+    out = np.empty((n_batch, channels, h_out, w_out), dtype=x.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
+                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    out[n, c, i, j] = x[n, c, h0:h1, w0:w1].max()
+    return out
+
+
+def adaptive_max_pool2d_forward(x, output_size):
+    """Fast adaptive max pooling; returns ``(out, AdaptiveMaxPool2dCache)``.
+
+    Separable: first the maximum over each column bin (for every row), then over each row bin.
+    Reducing the columns first keeps PyTorch's tie rule (the first maximum in row-major order).
+    """
+    h_out, w_out = _adaptive_params("adaptive_max_pool2d_forward", x, output_size)
+    n_batch, channels, h, w = x.shape
+    col_max = np.empty((n_batch, channels, h, w_out), dtype=x.dtype)
+    col_arg = np.empty((n_batch, channels, h, w_out), dtype=np.intp)
+    for j, (w0, w1) in enumerate(adaptive_bins(w, w_out)):
+        part = x[:, :, :, w0:w1]
+        arg = part.argmax(axis=3)[..., None]
+        col_max[..., j] = np.take_along_axis(part, arg, axis=3)[..., 0]
+        col_arg[..., j] = arg[..., 0] + w0
+    out = np.empty((n_batch, channels, h_out, w_out), dtype=x.dtype)
+    argmax = np.empty((n_batch, channels, h_out, w_out), dtype=np.intp)
+    for i, (h0, h1) in enumerate(adaptive_bins(h, h_out)):
+        part = col_max[:, :, h0:h1]
+        row = part.argmax(axis=2)[:, :, None]
+        out[:, :, i] = np.take_along_axis(part, row, axis=2)[:, :, 0]
+        col = np.take_along_axis(col_arg[:, :, h0:h1], row, axis=2)[:, :, 0]
+        argmax[:, :, i] = (row[:, :, 0] + h0) * w + col
+    return out, AdaptiveMaxPool2dCache(x, (h_out, w_out), argmax)
+
+
+def _scatter_add(dout, argmax, x):
+    """``dx[n, c].flat[argmax[n, c, i, j]] += dout[n, c, i, j]`` with accumulation."""
+    n_batch, channels, h, w = x.shape
+    plane = np.arange(n_batch * channels).reshape(n_batch, channels, 1, 1) * (h * w)
+    dx = np.bincount((plane + argmax).ravel(), weights=dout.ravel(), minlength=x.size)
+    return dx.astype(x.dtype, copy=False).reshape(x.shape)
+
+
+def adaptive_max_pool2d_backward(dout, cache):
+    """Gradient of adaptive max pooling: each bin's ``dout`` goes to its first maximum
+    (overlapping bins add up)."""
+    dout = _check_backward("adaptive_max_pool2d_backward", dout, cache, AdaptiveMaxPool2dCache,
+                           _adaptive_out_shape(cache, AdaptiveMaxPool2dCache))
+    return _scatter_add(dout, cache.argmax, cache.x)
+
+
+def adaptive_max_pool2d_backward_naive(dout, cache):
+    """Adaptive max pooling backward with loops: search every bin again for its first maximum."""
+    dout = _check_backward("adaptive_max_pool2d_backward_naive", dout, cache,
+                           AdaptiveMaxPool2dCache, _adaptive_out_shape(cache, AdaptiveMaxPool2dCache))
+    x, (h_out, w_out) = cache.x, cache.output_size
+    n_batch, channels, h, w = x.shape
+    dx = np.zeros_like(x)
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
+                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    window = x[n, c, h0:h1, w0:w1]
+                    a, b = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, h0 + a, w0 + b] += dout[n, c, i, j]
+    return dx
+
+
+# --------------------------------------------------------------------------------------------
+# global pools
+# --------------------------------------------------------------------------------------------
+
+def _global_params(fn, x):
+    check_array(x, "x", fn, 4)
+    if x.shape[2] < 1 or x.shape[3] < 1:
+        raise ValueError(f"{fn}: x must have H >= 1 and W >= 1, got shape {x.shape}")
+
+
+def global_avg_pool2d(x):
+    """Global average pooling: the mean of every feature map.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, 1, 1)
+        Equal to ``adaptive_avg_pool2d(x, 1)``.
+    """
+    return global_avg_pool2d_forward(x)[0]
+
+
+def global_avg_pool2d_naive(x):
+    """Global average pooling with loops over ``n, c`` (and every pixel)."""
+    _global_params("global_avg_pool2d_naive", x)
+    n_batch, channels, h, w = x.shape
+    out = np.zeros((n_batch, channels, 1, 1), dtype=x.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            total = 0.0
+            for i in range(h):
+                for j in range(w):
+                    total += x[n, c, i, j]
+            out[n, c, 0, 0] = total / (h * w)
+    return out
+
+
+def global_avg_pool2d_forward(x):
+    """Fast global average pooling; returns ``(out, GlobalAvgPool2dCache)``."""
+    _global_params("global_avg_pool2d_forward", x)
+    return x.mean(axis=(2, 3), keepdims=True), GlobalAvgPool2dCache(x)
+
+
+def global_avg_pool2d_backward(dout, cache):
+    """Gradient of global average pooling: ``dout / (H * W)`` at every pixel."""
+    dout = _check_backward("global_avg_pool2d_backward", dout, cache, GlobalAvgPool2dCache,
+                           _global_out_shape(cache, GlobalAvgPool2dCache))
+    h, w = cache.x.shape[2:]
+    return np.broadcast_to(dout / (h * w), cache.x.shape).copy()
+
+
+def global_avg_pool2d_backward_naive(dout, cache):
+    """Global average pooling backward with loops over ``n, c, i, j``."""
+    dout = _check_backward("global_avg_pool2d_backward_naive", dout, cache, GlobalAvgPool2dCache,
+                           _global_out_shape(cache, GlobalAvgPool2dCache))
+    n_batch, channels, h, w = cache.x.shape
+    dx = np.zeros_like(cache.x)
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h):
+                for j in range(w):
+                    dx[n, c, i, j] = dout[n, c, 0, 0] / (h * w)
+    return dx
+
+
+def _global_out_shape(cache, cache_type):
+    return cache.x.shape[:2] + (1, 1) if isinstance(cache, cache_type) else None
+
+
+def global_max_pool2d(x):
+    """Global max pooling: the maximum of every feature map.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, 1, 1)
+        Equal to ``adaptive_max_pool2d(x, 1)``.
+    """
+    return global_max_pool2d_forward(x)[0]
+
+
+def global_max_pool2d_naive(x):
+    """Global max pooling with loops over ``n, c`` (and every pixel)."""
+    _global_params("global_max_pool2d_naive", x)
+    n_batch, channels, h, w = x.shape
+    out = np.empty((n_batch, channels, 1, 1), dtype=x.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            best = -np.inf
+            for i in range(h):
+                for j in range(w):
+                    if x[n, c, i, j] > best:
+                        best = x[n, c, i, j]
+            out[n, c, 0, 0] = best
+    return out
+
+
+def global_max_pool2d_forward(x):
+    """Fast global max pooling; returns ``(out, GlobalMaxPool2dCache)``."""
+    _global_params("global_max_pool2d_forward", x)
+    flat = x.reshape(x.shape[0], x.shape[1], -1)
+    argmax = flat.argmax(axis=2)[:, :, None, None]  # first maximum in row-major order
+    out = np.take_along_axis(flat, argmax[..., 0], axis=2)[..., None]
+    return out, GlobalMaxPool2dCache(x, argmax)
+
+
+def global_max_pool2d_backward(dout, cache):
+    """Gradient of global max pooling: all of ``dout`` goes to the first maximum of each map."""
+    dout = _check_backward("global_max_pool2d_backward", dout, cache, GlobalMaxPool2dCache,
+                           _global_out_shape(cache, GlobalMaxPool2dCache))
+    return _scatter_add(dout, cache.argmax, cache.x)
+
+
+def global_max_pool2d_backward_naive(dout, cache):
+    """Global max pooling backward with loops: find each map's first maximum again."""
+    dout = _check_backward("global_max_pool2d_backward_naive", dout, cache, GlobalMaxPool2dCache,
+                           _global_out_shape(cache, GlobalMaxPool2dCache))
+    x = cache.x
+    n_batch, channels, h, w = x.shape
+    dx = np.zeros_like(x)
+    for n in range(n_batch):
+        for c in range(channels):
+            best, where = -np.inf, (0, 0)
+            for i in range(h):
+                for j in range(w):
+                    if x[n, c, i, j] > best:  # strictly greater: the first maximum wins
+                        best, where = x[n, c, i, j], (i, j)
+            dx[n, c, where[0], where[1]] = dout[n, c, 0, 0]
+    return dx
+
+
+# --------------------------------------------------------------------------------------------
+# max_pool_channels (maxout)
+# --------------------------------------------------------------------------------------------
+
+def _channel_params(fn, x, pool_size):
+    check_array(x, "x", fn, 4)
+    if not isinstance(pool_size, numbers.Integral) or isinstance(pool_size, bool):
+        raise TypeError(f"{fn}: pool_size must be an int, got {pool_size!r}")
+    if pool_size < 1:
+        raise ValueError(f"{fn}: pool_size must be positive, got {pool_size}")
+    if x.shape[1] % pool_size:
+        raise ValueError(f"{fn}: the number of channels C={x.shape[1]} must be divisible by "
+                         f"pool_size={pool_size} (x.shape={x.shape})")
+    return int(pool_size)
+
+
+def _channels_out_shape(cache):
+    if not isinstance(cache, MaxPoolChannelsCache):
+        return None
+    n_batch, channels, h, w = cache.x.shape
+    return (n_batch, channels // cache.pool_size, h, w)
+
+
+def max_pool_channels(x, pool_size):
+    """Max pooling across feature maps (maxout): the maximum of each group of channels.
+
+    Channels ``g * pool_size, ..., (g + 1) * pool_size - 1`` form group ``g``; the output keeps
+    the spatial size and has ``C // pool_size`` channels. A unit that takes the maximum over
+    several filters becomes invariant to whichever of them responds (e.g. rotated versions of
+    one pattern).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    pool_size : int
+        Channels per group; must divide ``C``.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C // pool_size, H, W)
+
+    See Also
+    --------
+    max_pool_channels_naive : the loop version.
+    """
+    return max_pool_channels_forward(x, pool_size)[0]
+
+
+def max_pool_channels_naive(x, pool_size):
+    """Channel max pooling with loops over ``n, g, i, j``; same arguments as :func:`max_pool_channels`."""
+    k = _channel_params("max_pool_channels_naive", x, pool_size)
+    n_batch, channels, h, w = x.shape
+    out = np.empty((n_batch, channels // k, h, w), dtype=x.dtype)
+    for n in range(n_batch):
+        for g in range(channels // k):
+            for i in range(h):
+                for j in range(w):
+                    out[n, g, i, j] = x[n, g * k:(g + 1) * k, i, j].max()
+    return out
+
+
+def max_pool_channels_forward(x, pool_size):
+    """Fast channel max pooling; returns ``(out, MaxPoolChannelsCache)``."""
+    k = _channel_params("max_pool_channels_forward", x, pool_size)
+    n_batch, channels, h, w = x.shape
+    groups = x.reshape(n_batch, channels // k, k, h, w)
+    out = groups[:, :, 0].copy()
+    argmax = np.zeros(out.shape, dtype=np.intp)
+    greater = np.empty(out.shape, dtype=bool)
+    for member in range(1, k):
+        np.greater(groups[:, :, member], out, out=greater)
+        np.copyto(argmax, member, where=greater)
+        np.maximum(out, groups[:, :, member], out=out)
+    return out, MaxPoolChannelsCache(x, k, argmax)
+
+
+def max_pool_channels_backward(dout, cache):
+    """Gradient of channel max pooling: each output's ``dout`` goes to its group's first maximum."""
+    dout = _check_backward("max_pool_channels_backward", dout, cache, MaxPoolChannelsCache,
+                           _channels_out_shape(cache))
+    x, k, argmax = cache
+    n_batch, channels, h, w = x.shape
+    dx = np.empty((n_batch, channels // k, k, h, w), dtype=x.dtype)
+    for member in range(k):
+        np.multiply(dout, argmax == member, out=dx[:, :, member])
+    return dx.reshape(x.shape)
+
+
+def max_pool_channels_backward_naive(dout, cache):
+    """Channel max pooling backward with loops over ``n, g, i, j``."""
+    dout = _check_backward("max_pool_channels_backward_naive", dout, cache, MaxPoolChannelsCache,
+                           _channels_out_shape(cache))
+    x, k = cache.x, cache.pool_size
+    n_batch, channels, h, w = x.shape
+    dx = np.zeros_like(x)
+    for n in range(n_batch):
+        for g in range(channels // k):
+            for i in range(h):
+                for j in range(w):
+                    first = np.argmax(x[n, g * k:(g + 1) * k, i, j])
+                    dx[n, g * k + first, i, j] += dout[n, g, i, j]
+    return dx
