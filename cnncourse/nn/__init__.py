@@ -1,1 +1,20 @@
-"""Layers and losses: thin, PyTorch-like modules over :mod:`cnncourse.functional`."""
+"""Layers and losses: thin, PyTorch-like modules over :mod:`cnncourse.functional`.
+
+Every layer has ``forward(x)`` (also ``layer(x)``) and ``backward(dout) -> dx``, which adds the
+gradients of its parameters to their ``.grad``. A network is a ``Sequential`` of layers; a
+training step is::
+
+    logits = model(X)                 # forward
+    loss = criterion(logits, y)       # CrossEntropyLoss
+    model.zero_grad()
+    model.backward(criterion.backward())
+    optimizer.step()                  # cnncourse.optim.SGD / Adam
+"""
+from . import init  # noqa: F401
+from .module import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from . import module, linear, activation, loss  # noqa: F401
+
+__all__ = module.__all__ + linear.__all__ + activation.__all__ + loss.__all__ + ["init"]

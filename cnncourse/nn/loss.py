@@ -1,0 +1,65 @@
+"""Loss modules: ``loss = criterion(output, target)`` returns a float, ``criterion.backward()``
+returns the gradient with respect to ``output``, to feed into ``model.backward``.
+
+>>> import numpy as np
+>>> criterion = CrossEntropyLoss()
+>>> loss = criterion(np.zeros((2, 10)), np.array([3, 7]))   # log(10) = 2.3026
+>>> criterion.backward().shape
+(2, 10)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..functional import loss as F
+from .module import Module
+
+__all__ = ["CrossEntropyLoss", "MSELoss"]
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.reduction = reduction
+
+    def __call__(self, input: np.ndarray, target: np.ndarray) -> float:
+        return self.forward(input, target)
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax + negative log-likelihood, fused and log-sum-exp stable (as PyTorch's).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum'}, default 'mean'
+
+    ``criterion(logits, targets)``: logits (N, C) float, targets (N,) integer class indices in
+    [0, C); returns the loss as a float. ``criterion.backward(dloss=1.0)`` returns
+    ``dlogits = (softmax(logits) - onehot(targets)) / N``, shape (N, C), dtype of the logits.
+    """
+
+    def forward(self, logits: np.ndarray, targets: np.ndarray) -> float:
+        loss, self._cache = F.cross_entropy_forward(logits, targets, self.reduction)
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> np.ndarray:
+        return F.cross_entropy_backward(dloss, self._saved())
+
+
+class MSELoss(_Loss):
+    """Mean squared error over all elements: ``criterion(input, target)`` with equal shapes.
+
+    ``criterion.backward(dloss=1.0)`` returns ``2 * (input - target) / input.size``.
+    """
+
+    def forward(self, input: np.ndarray, target: np.ndarray) -> float:
+        loss, self._cache = F.mse_forward(input, target, self.reduction)
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> np.ndarray:
+        return F.mse_backward(dloss, self._saved())

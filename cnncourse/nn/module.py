@@ -1,0 +1,347 @@
+"""``Parameter``, the ``Module`` base class and ``Sequential``.
+
+A module is a function with state. ``forward(x)`` computes the output and keeps what the
+backward pass needs; ``backward(dout)`` takes the gradient of the loss with respect to that
+output, **adds** the gradients of the module's parameters to their ``.grad`` and returns the
+gradient with respect to the input. There is no autograd: a network is a chain of modules,
+and backpropagation is calling their ``backward`` in reverse order (see ``Sequential``).
+
+Modules find their parameters and sub-modules by looking at their own attributes, in the order
+they were assigned, so names and order match PyTorch's (``"0.weight"``, ``"0.bias"``, ...).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+__all__ = ["Parameter", "Module", "Sequential"]
+
+
+class Parameter:
+    """A learnable array and its gradient.
+
+    Parameters
+    ----------
+    data : ndarray, float
+        The value; optimizers update it **in place**.
+    name : str, optional
+        The attribute name inside its module (``"weight"``, ``"bias"``).
+
+    Attributes
+    ----------
+    data : ndarray
+    grad : ndarray, same shape and dtype as ``data``
+        Starts at zero; ``Module.backward`` adds to it, ``zero_grad()`` resets it.
+    name : str or None
+    """
+
+    __slots__ = ("data", "grad", "name")
+
+    def __init__(self, data: np.ndarray, name: str | None = None):
+        if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
+            raise TypeError(f"Parameter: data must be a floating-point ndarray, got "
+                            f"{type(data).__name__}{'' if not isinstance(data, np.ndarray) else ' of dtype ' + str(data.dtype)}")
+        self.data = data
+        self.grad = np.zeros_like(data)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to zero in place."""
+        self.grad[...] = 0
+
+    def __repr__(self) -> str:
+        name = f"{self.name!r}, " if self.name else ""
+        return f"Parameter({name}shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class LoadResult(NamedTuple):
+    """Keys that ``load_state_dict(strict=False)`` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _addindent(text: str, spaces: int = 2) -> str:
+    lines = text.split("\n")
+    return "\n".join([lines[0]] + [" " * spaces + line for line in lines[1:]])
+
+
+class Module:
+    """Base class of every layer and network.
+
+    Subclasses implement ``forward(x)`` and ``backward(dout)``, and may list array attributes
+    that are state but not learnable (BatchNorm's running statistics) in ``_buffers``. Set
+    parameters and sub-modules as plain attributes; they are found automatically.
+
+    Attributes
+    ----------
+    training : bool
+        True after ``train()`` (the default), False after ``eval()``. Dropout and BatchNorm
+        behave differently in the two modes.
+    """
+
+    _buffers: tuple[str, ...] = ()
+
+    def __init__(self):
+        self.training = True
+        self._cache = None
+
+    # -- computing ----------------------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Given ``dL/d output``, add ``dL/d parameter`` to each ``.grad``; return ``dL/d input``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement backward(dout)")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def _saved(self):
+        """The cache of the last forward pass; RuntimeError naming the layer if there is none."""
+        if self._cache is None:
+            raise RuntimeError(f"{self._short_repr()}: backward() called before forward(); "
+                               f"call the module on an input first")
+        return self._cache
+
+    def _check_input(self, x, ndim: int | None = 4, channels: int | None = None) -> np.ndarray:
+        """Raise a TypeError/ValueError naming this layer when ``x`` is not what it expects."""
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{self._short_repr()}: expected a numpy ndarray, got {type(x).__name__}")
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"{self._short_repr()}: expected a floating-point input, got dtype "
+                            f"{x.dtype} (convert with x.astype(np.float32))")
+        if ndim is not None and x.ndim != ndim:
+            layout = {4: "(N, C, H, W)", 2: "(N, features)"}.get(ndim, "")
+            raise ValueError(f"{self._short_repr()}: expected a {ndim}-D input {layout}, "
+                             f"got x.shape={x.shape}")
+        if channels is not None and x.shape[1] != channels:
+            raise ValueError(f"{self._short_repr()}: expected input with {channels} channels, "
+                             f"got x.shape={x.shape}")
+        return x
+
+    def _check_dtype(self, x: np.ndarray, param: Parameter) -> None:
+        if x.dtype != param.data.dtype:
+            raise TypeError(f"{self._short_repr()}: input has dtype {x.dtype} but the parameters "
+                            f"are {param.data.dtype}; convert the input with "
+                            f"x.astype(np.{param.data.dtype}) or the model with "
+                            f"model.to(np.{x.dtype})")
+
+    # -- structure ----------------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """Direct sub-modules with their attribute names, in assignment order."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self) -> Iterator["Module"]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        """This module (name ``""``) and all sub-modules, depth first, with dotted names."""
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator["Module"]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """All parameters with PyTorch-style dotted names (``"0.weight"``, ``"3.bias"``)."""
+        for name, value in vars(self).items():
+            full = f"{prefix}.{name}" if prefix else name
+            if isinstance(value, Parameter):
+                yield full, value
+            elif isinstance(value, Module):
+                yield from value.named_parameters(full)
+
+    def parameters(self) -> Iterator[Parameter]:
+        """All parameters, in the order of ``named_parameters()``; pass them to an optimizer."""
+        for _, param in self.named_parameters():
+            yield param
+
+    def num_parameters(self) -> int:
+        """Total number of learnable scalars."""
+        return sum(p.size for p in self.parameters())
+
+    def zero_grad(self) -> None:
+        """Reset the gradient of every parameter to zero (gradients accumulate otherwise)."""
+        for param in self.parameters():
+            param.zero_grad()
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode on this module and every sub-module; returns ``self``."""
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Set evaluation mode (``train(False)``); returns ``self``."""
+        return self.train(False)
+
+    def to(self, dtype) -> "Module":
+        """Convert every parameter (and its gradient) and buffer to ``dtype``; returns ``self``.
+
+        Create the optimizer after calling this: its state keeps the old dtype.
+        """
+        dtype = np.dtype(dtype)
+        if not np.issubdtype(dtype, np.floating):
+            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating type, got {dtype}")
+        for module in self.modules():
+            for value in vars(module).values():
+                if isinstance(value, Parameter):
+                    value.data = value.data.astype(dtype, copy=False)
+                    value.grad = value.grad.astype(dtype, copy=False)
+            for name in module._buffers:
+                setattr(module, name, getattr(module, name).astype(dtype, copy=False))
+            module._cache = None
+        return self
+
+    # -- state --------------------------------------------------------------------------------
+    def _named_state(self) -> Iterator[tuple[str, Module, str, bool]]:
+        """(dotted name, owner module, attribute, is_parameter) for parameters and buffers."""
+        for prefix, module in self.named_modules():
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) or name in module._buffers:
+                    full = f"{prefix}.{name}" if prefix else name
+                    yield full, module, name, isinstance(value, Parameter)
+
+    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+        """Copies of all parameters and buffers, keyed by dotted name."""
+        state = OrderedDict()
+        for full, module, name, is_param in self._named_state():
+            value = getattr(module, name)
+            state[full] = (value.data if is_param else value).copy()
+        return state
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> LoadResult:
+        """Copy arrays from ``state_dict`` into the parameters and buffers, keeping their dtype.
+
+        Parameters
+        ----------
+        state_dict : mapping of str to ndarray
+            As returned by :meth:`state_dict` (or loaded from a checkpoint).
+        strict : bool, default True
+            When True, missing or unexpected keys raise ``ValueError``. Shapes must always
+            match.
+
+        Returns
+        -------
+        LoadResult(missing_keys, unexpected_keys)
+        """
+        owners = {full: (module, name, is_param) for full, module, name, is_param in self._named_state()}
+        missing = [key for key in owners if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in owners]
+        where = f"{type(self).__name__}.load_state_dict"
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing keys {missing}")
+            if unexpected:
+                parts.append(f"unexpected keys {unexpected}")
+            raise ValueError(f"{where}: {' and '.join(parts)} (pass strict=False to skip them)")
+        for key, (module, name, is_param) in owners.items():
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key])
+            target = getattr(module, name).data if is_param else getattr(module, name)
+            if value.shape != target.shape:
+                raise ValueError(f"{where}: shape mismatch for {key!r}: the model has "
+                                 f"{target.shape}, the state_dict has {value.shape}")
+        for key, (module, name, is_param) in owners.items():
+            if key in state_dict:
+                target = getattr(module, name).data if is_param else getattr(module, name)
+                np.copyto(target, np.asarray(state_dict[key]), casting="unsafe")
+        return LoadResult(missing, unexpected)
+
+    # -- printing -----------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The hyperparameters shown between the parentheses of ``repr``."""
+        return ""
+
+    def _short_repr(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return self._short_repr()
+        lines = [f"({name}): {_addindent(repr(child))}" for name, child in children]
+        extra = self.extra_repr()
+        head = f"{type(self).__name__}(" + (extra if extra else "")
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+class Sequential(Module):
+    """A chain of modules: ``forward`` calls them in order, ``backward`` in reverse order.
+
+    Parameters
+    ----------
+    *layers : Module
+
+    Examples
+    --------
+    >>> from cnncourse.nn import Linear, ReLU
+    >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 2))
+    >>> len(model), type(model[1]).__name__, [name for name, _ in model.named_parameters()]
+    (3, 'ReLU', ['0.weight', '0.bias', '2.weight', '2.bias'])
+    """
+
+    def __init__(self, *layers: Module):
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: layer {i} must be a Module, got {type(layer).__name__}")
+            setattr(self, str(i), layer)
+        self._layers = list(layers)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self._layers:
+            x = layer(x)
+        self._cache = True
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._saved()
+        for layer in reversed(self._layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def append(self, layer: Module) -> "Sequential":
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.append: layer must be a Module, got {type(layer).__name__}")
+        setattr(self, str(len(self._layers)), layer)
+        self._layers.append(layer)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self._layers[index])
+        try:
+            return self._layers[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(self)} layers") from None
