@@ -1,0 +1,63 @@
+"""conv2d forward + backward (float32): cnncourse's im2col version vs its loops vs PyTorch CPU.
+
+Every implementation does one forward and one backward for x, weight and bias with the same
+fixed upstream gradient. The loop version takes minutes on the two largest shapes, so it is
+timed only on the two small ones (the case name says so).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from run import Case, torch_or_none
+
+from cnncourse.functional import conv as F
+
+# (name, N, C_in, H, W, C_out, k, stride, padding, time the naive loops?)
+SHAPES = [
+    ("LeNet conv1 64x1x28x28, 6@5x5 p2", 64, 1, 28, 28, 6, 5, 1, 2, True),
+    ("LeNet conv2 64x6x14x14, 16@5x5", 64, 6, 14, 14, 16, 5, 1, 0, True),
+    ("32x64x32x32, 64@3x3 p1 (no naive)", 32, 64, 32, 32, 64, 3, 1, 1, False),
+    ("32x32x32x32, 64@3x3 s2 p1 (no naive)", 32, 32, 32, 32, 64, 3, 2, 1, False),
+]
+
+
+def _case(name, n, c_in, h, w, c_out, k, stride, padding, with_naive, quick, torch):
+    rng = np.random.default_rng(0)
+    if quick:
+        n = max(2, n // 8)
+    x = rng.standard_normal((n, c_in, h, w), dtype=np.float32)
+    weight = rng.standard_normal((c_out, c_in, k, k), dtype=np.float32) * np.float32(0.1)
+    bias = rng.standard_normal(c_out, dtype=np.float32)
+    out_shape = F.conv2d(x, weight, bias, stride, padding).shape
+    dout = rng.standard_normal(out_shape, dtype=np.float32)
+
+    def fast():
+        out, cache = F.conv2d_forward(x, weight, bias, stride, padding)
+        return F.conv2d_backward(dout, cache)
+
+    def naive():
+        out = F.conv2d_naive(x, weight, bias, stride, padding)
+        _, cache = F.conv2d_forward(x, weight, bias, stride, padding)
+        return F.conv2d_backward_naive(dout, cache._replace(cols=None))
+
+    impls = {"fast": fast}
+    if with_naive:
+        impls["naive"] = naive
+    if torch is not None:
+        tx = torch.from_numpy(x).requires_grad_()
+        tw = torch.from_numpy(weight).requires_grad_()
+        tb = torch.from_numpy(bias).requires_grad_()
+        tdout = torch.from_numpy(dout)
+
+        def torch_impl():
+            out = torch.nn.functional.conv2d(tx, tw, tb, stride, padding)
+            return torch.autograd.grad(out, (tx, tw, tb), tdout)
+
+        impls["torch"] = torch_impl
+    return Case(group="conv", name=name, impls=impls, repeats={"naive": 1})
+
+
+def cases(quick: bool) -> list[Case]:
+    """The four benchmark shapes (batch divided by 8 with ``quick``)."""
+    torch = torch_or_none()
+    return [_case(*shape, quick=quick, torch=torch) for shape in SHAPES]
