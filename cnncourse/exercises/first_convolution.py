@@ -1,0 +1,203 @@
+"""Exercises of the chapter *A first convolution* (``book/first-convolution.ipynb``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Exercise, Mistake, register
+
+CHAPTER = "first-convolution"
+
+
+# --------------------------------------------------------------------------- first.correlate2d-valid
+
+def correlate2d_valid(x, k):
+    """Valid 2D cross-correlation of one image ``x`` (H, W) with one kernel ``k`` (kH, kW).
+
+    ``out[i, j] = sum(x[i:i+kH, j:j+kW] * k)``, shape ``(H - kH + 1, W - kW + 1)``.
+    The book's version, written with loops, is :func:`cnncourse.signal.correlate2d`.
+    """
+    from cnncourse.signal import correlate2d
+
+    return correlate2d(x, k, mode="valid")
+
+
+def _xcorr_cases(rng):
+    five = np.array([[1, 1, 1, 0, 0],
+                     [0, 1, 1, 1, 0],
+                     [0, 0, 1, 1, 1],
+                     [0, 0, 1, 1, 0],
+                     [0, 1, 1, 0, 0]], dtype=np.float64)
+    edge = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+    cases = [
+        Case((five, edge), description="5x5 binary image, 3x3 kernel (the worked example)"),
+        Case((np.arange(24.0).reshape(4, 6), np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])),
+             description="non-square image and kernel"),
+        Case((np.arange(20.0).reshape(5, 4) % 7, np.array([[1.0], [-2.0], [0.5]])),
+             description="non-square image and kernel"),
+        Case((np.arange(12.0).reshape(3, 4), np.array([[2.0]])), description="1x1 kernel"),
+        Case((np.arange(6.0).reshape(2, 3), np.array([[1.0, -1.0, 2.0], [0.5, 3.0, -2.0]])),
+             description="kernel as large as the image"),
+    ]
+    for _ in range(6):
+        H, W = rng.integers(3, 8, size=2)
+        kH, kW = rng.integers(1, min(H, W) + 1, size=2)
+        cases.append(Case((rng.standard_normal((H, W)), rng.standard_normal((kH, kW))),
+                          description="random (seeded)"))
+    return cases
+
+
+def _flipped(x, k):  # true convolution
+    return correlate2d_valid(x, k[::-1, ::-1])
+
+
+def _transposed(x, k):  # i and j (H and W) swapped: the output comes out transposed
+    return correlate2d_valid(x, k).T.copy()
+
+
+def _one_short(x, k):  # range(H - kH) instead of range(H - kH + 1)
+    return correlate2d_valid(x, k)[:-1, :-1].copy()
+
+
+register(Exercise(
+    id="first.correlate2d-valid",
+    title="Valid 2D cross-correlation with loops",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write correlate2d_valid(x, k): slide the kernel k (kH, kW) over the image x (H, W) "
+           "without padding and return out (H - kH + 1, W - kW + 1) with "
+           "out[i, j] = sum(x[i:i+kH, j:j+kW] * k). Do not flip the kernel.",
+    reference=correlate2d_valid,
+    cases=_xcorr_cases,
+    hints=[
+        "The output has H - kH + 1 rows and W - kW + 1 columns: the kernel's top-left corner "
+        "can sit on that many positions. Create it with np.zeros((H - kH + 1, W - kW + 1)).",
+        "Two loops, `for i in range(H - kH + 1)` and `for j in range(W - kW + 1)`; inside, take "
+        "the window x[i:i+kH, j:j+kW] (rows first, then columns).",
+        "out[i, j] = np.sum(x[i:i+kH, j:j+kW] * k). No flip: that would be a convolution.",
+    ],
+    mistakes=[
+        Mistake("kernel flipped", "Your answer is the true convolution: you flipped the kernel "
+                "(k[::-1, ::-1]). Cross-correlation, what deep-learning libraries compute, uses "
+                "the kernel as it is.", wrong=_flipped),
+        Mistake("H and W swapped", "Your output is the transpose of the expected one: rows and "
+                "columns (H and W, i and j) are swapped somewhere. Rows come first: "
+                "x[i:i+kH, j:j+kW] with i over H and j over W.", wrong=_transposed),
+        Mistake("off by one", "Your output is one row and one column short: the number of "
+                "positions is H - kH + 1, not H - kH (range(H - kH + 1)).", wrong=_one_short),
+    ],
+    examples_wrong=[
+        (_flipped, "flipped the kernel"),
+        (_transposed, "transpose"),
+        (_one_short, "H - kH + 1"),
+        (lambda x, k: x, "shape"),
+    ],
+    explanation="Each output pixel is the dot product of the kernel with the window under it. "
+                "The loops run over the H - kH + 1 by W - kW + 1 positions of the window's "
+                "top-left corner; no padding, no flip.",
+))
+
+
+# --------------------------------------------------------------------------- first.output-shape
+
+def _output_shape():
+    """N=8 RGB images of 33x28 (H x W), 16 filters of 5x3, stride 2, padding 1 per side."""
+    from cnncourse.arithmetic import conv_output_size
+
+    H_out = conv_output_size(33, 5, stride=2, padding=1)
+    W_out = conv_output_size(28, 3, stride=2, padding=1)
+    return (8, 16, H_out, W_out)  # (8, 16, 16, 14)
+
+
+register(Exercise(
+    id="first.output-shape",
+    title="Shape of a conv2d output",
+    chapter=CHAPTER,
+    kind="value",
+    prompt="A batch of 8 RGB images of height 33 and width 28, in NCHW layout, goes through "
+           "conv2d with 16 filters of size 5x3 (kH x kW), stride 2 and padding 1 on every side. "
+           "What is the shape of the output, as a tuple (N, C, H, W)?",
+    answer=_output_shape,
+    hints=[
+        "N stays 8; C becomes the number of filters, not the 3 input channels.",
+        "H_out = floor((H + 2P - kH) / S) + 1, and the same for W with kW. P is per side, so the "
+        "padded height is H + 2P.",
+        "H_out = floor((33 + 2 - 5) / 2) + 1; W_out = floor((28 + 2 - 3) / 2) + 1.",
+    ],
+    mistakes=[
+        Mistake("ceil", "You rounded up: the output size uses the floor, (H + 2P - F) // S + 1; "
+                "a window that would stick out of the padded image is dropped.",
+                wrong=(8, 16, 16, 15)),
+        Mistake("total padding", "You counted the padding once: padding=1 adds 1 row at the top "
+                "AND 1 at the bottom, so the padded height is H + 2P.", wrong=(8, 16, 15, 14)),
+        Mistake("no +1", "You forgot the + 1: a window fits at position 0 too.",
+                wrong=(8, 16, 15, 13)),
+        Mistake("H and W swapped", "H and W are swapped (or you gave NHWC): in NCHW the height "
+                "comes before the width, and the kernel 5x3 means kH=5, kW=3.",
+                wrong=(8, 16, 14, 16)),
+        Mistake("input channels", "The output has one channel per filter (16), not the input's "
+                "3 channels.", when=lambda got, expected, case: (
+                    isinstance(got, (tuple, list)) and len(got) == 4 and got[1] == 3)),
+    ],
+    examples_wrong=[
+        ((8, 16, 16, 15), "rounded up"),
+        ((8, 16, 15, 14), "H + 2P"),
+        ((8, 3, 16, 14), "one channel per filter"),
+        ((8, 16, 14, 16), "swapped"),
+        ((8, 16, 15, 13), "+ 1"),
+    ],
+    explanation="N is unchanged, C is the number of filters, and each spatial size follows "
+                "H_out = floor((H + 2P - F) / S) + 1: (33 + 2 - 5) // 2 + 1 = 16 and "
+                "(28 + 2 - 3) // 2 + 1 = 14.",
+))
+
+
+# --------------------------------------------------------------------------- first.equivariance
+
+register(Exercise(
+    id="first.equivariance",
+    title="Which operations are translation-equivariant?",
+    chapter=CHAPTER,
+    kind="choice",
+    prompt="f is translation-equivariant when shifting the input shifts the output by the same "
+           "amount: f(shift(x)) = shift(f(x)) (away from the borders). Which of these are? Give "
+           "the set of keys, e.g. {'a', 'c'}.",
+    options={
+        "a": "a 2D convolution with a 3x3 kernel, stride 1, 'same' padding",
+        "b": "ReLU applied to every pixel",
+        "c": "global max pooling (one number per feature map)",
+        "d": "a fully connected layer applied to the flattened image",
+        "e": "adding a fixed, position-dependent bias map (a different bias per pixel)",
+    },
+    answer={"a", "b"},
+    hints=[
+        "Shift a small image by one pixel and ask: does the output of each operation shift by one "
+        "pixel too, or change in another way, or not change at all?",
+        "An operation that gives the same output whatever the shift is invariant, not equivariant. "
+        "An operation whose weights depend on the position is neither.",
+    ],
+    mistakes=[
+        Mistake("invariance", "Global max pooling is invariant (its output does not change at "
+                "all when the input shifts), which is not the same as equivariant (the output "
+                "shifts with the input).", wrong="c"),
+        Mistake("dense", "A fully connected layer has a different weight for every pixel "
+                "position, so shifting the input changes its output in no simple way.", wrong="d"),
+        Mistake("position bias", "A bias that differs per pixel depends on the position: "
+                "shift then add is not add then shift.", wrong="e"),
+        Mistake("pointwise", "A pointwise operation such as ReLU is equivariant too: it does the "
+                "same thing at every position.", when=lambda got, expected, case: (
+                    "a" in got and "b" not in got)),
+        Mistake("convolution", "Convolution is the equivariant operation par excellence: the "
+                "same kernel at every position.", when=lambda got, expected, case: (
+                    "b" in got and "a" not in got)),
+    ],
+    examples_wrong=[
+        ({"a", "b", "c"}, "invariant"),
+        ("a", "ReLU is equivariant too"),
+        ({"a", "b", "d"}, "fully connected"),
+        ("b", "same kernel at every position"),
+    ],
+    explanation="Convolution uses the same kernel at every position and ReLU does the same thing "
+                "to every pixel, so both commute with shifts. Global max pooling is invariant "
+                "(the output ignores the shift); a dense layer and a per-pixel bias depend on "
+                "the position.",
+))
