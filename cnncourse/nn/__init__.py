@@ -13,8 +13,12 @@ training step is::
 from . import init  # noqa: F401
 from .module import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from . import module, linear, activation, loss  # noqa: F401
+from . import module, linear, conv, pool, norm, activation, loss  # noqa: F401
 
-__all__ = module.__all__ + linear.__all__ + activation.__all__ + loss.__all__ + ["init"]
+__all__ = (module.__all__ + conv.__all__ + pool.__all__ + linear.__all__ + norm.__all__
+           + activation.__all__ + loss.__all__ + ["init"])

@@ -1,0 +1,165 @@
+"""Convolution layers: thin modules over :mod:`cnncourse.functional.conv`."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..functional import conv as F
+from ..functional._util import pair
+from . import init
+from .linear import _positive_int
+from .module import Module, Parameter
+
+__all__ = ["Conv2d", "ConvTranspose2d"]
+
+
+def _padding(padding, owner: str):
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{owner}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        return padding
+    return pair(padding, "padding", owner, 0)
+
+
+class _ConvBase(Module):
+    def _grads(self, grads) -> np.ndarray:
+        self.weight.grad += grads.dweight
+        if self.bias is not None:
+            self.bias.grad += grads.dbias
+        return grads.dx
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._check_input(x, ndim=4, channels=self.in_channels)
+        self._check_dtype(x, self.weight)
+        out, self._cache = self._op_forward(x)
+        return out
+
+
+class Conv2d(_ConvBase):
+    """2D convolution (cross-correlation, as in every deep-learning library) over NCHW input.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or (int, int)
+    stride : int or (int, int), default 1
+    padding : int, (int, int), 'valid' or 'same', default 0
+        Zeros added on **each** side.
+    dilation : int or (int, int), default 1
+    bias : bool, default True
+    rng : numpy.random.Generator, optional
+        Source of the initial weights (PyTorch's default: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``,
+        ``fan_in = in_channels * kH * kW``). Pass ``np.random.default_rng(seed)`` to seed.
+    dtype : float dtype, default np.float32
+
+    Attributes
+    ----------
+    weight : Parameter, shape (out_channels, in_channels, kH, kW)
+    bias : Parameter, shape (out_channels,), or None
+    kernel_size, stride, dilation : (int, int)
+    padding : (int, int) or str
+
+    Shapes: ``x (N, C_in, H, W) -> out (N, C_out, H_out, W_out)`` with
+    ``H_out = (H + 2*padding[0] - dilation[0]*(kH - 1) - 1) // stride[0] + 1``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, bias: bool = True, *, rng=None, dtype=np.float32):
+        super().__init__()
+        name = "Conv2d"
+        self.in_channels = _positive_int(in_channels, "in_channels", name)
+        self.out_channels = _positive_int(out_channels, "out_channels", name)
+        self.kernel_size = pair(kernel_size, "kernel_size", name, 1)
+        self.stride = pair(stride, "stride", name, 1)
+        self.padding = _padding(padding, name)
+        self.dilation = pair(dilation, "dilation", name, 1)
+        if self.padding == "same" and self.stride != (1, 1):
+            raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
+        rng = init._rng(rng)
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        fan_in = init.calculate_fan_in_and_fan_out(shape)[0]
+        self.weight = Parameter(init.default_weight(shape, rng=rng, dtype=dtype), "weight")
+        self.bias = (Parameter(init.default_bias((self.out_channels,), fan_in, rng=rng, dtype=dtype),
+                               "bias") if bias else None)
+
+    def _op_forward(self, x):
+        return F.conv2d_forward(x, self.weight.data, None if self.bias is None else self.bias.data,
+                                self.stride, self.padding, self.dilation)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return self._grads(F.conv2d_backward(dout, self._saved()))
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class ConvTranspose2d(_ConvBase):
+    """2D transposed convolution (upsampling; the gradient of ``Conv2d`` with respect to its input).
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or (int, int)
+    stride, padding, output_padding, dilation : int or (int, int)
+        ``output_padding`` (less than stride or dilation) adds rows/columns at the bottom/right
+        to pick one of the input sizes a strided ``Conv2d`` maps to the same output size.
+    bias : bool, default True
+    rng : numpy.random.Generator, optional
+        PyTorch's default init, with ``fan_in = out_channels * kH * kW``.
+    dtype : float dtype, default np.float32
+
+    Attributes
+    ----------
+    weight : Parameter, shape (in_channels, out_channels, kH, kW)   (as PyTorch)
+    bias : Parameter, shape (out_channels,), or None
+
+    Shapes: ``x (N, C_in, H, W) -> out (N, C_out, H_out, W_out)`` with
+    ``H_out = (H - 1)*stride - 2*padding + dilation*(kH - 1) + output_padding + 1``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, dilation=1, bias: bool = True, *, rng=None, dtype=np.float32):
+        super().__init__()
+        name = "ConvTranspose2d"
+        self.in_channels = _positive_int(in_channels, "in_channels", name)
+        self.out_channels = _positive_int(out_channels, "out_channels", name)
+        self.kernel_size = pair(kernel_size, "kernel_size", name, 1)
+        self.stride = pair(stride, "stride", name, 1)
+        self.padding = pair(padding, "padding", name, 0)
+        self.output_padding = pair(output_padding, "output_padding", name, 0)
+        self.dilation = pair(dilation, "dilation", name, 1)
+        rng = init._rng(rng)
+        shape = (self.in_channels, self.out_channels, *self.kernel_size)
+        fan_in = init.calculate_fan_in_and_fan_out(shape)[0]
+        self.weight = Parameter(init.default_weight(shape, rng=rng, dtype=dtype), "weight")
+        self.bias = (Parameter(init.default_bias((self.out_channels,), fan_in, rng=rng, dtype=dtype),
+                               "bias") if bias else None)
+
+    def _op_forward(self, x):
+        return F.conv_transpose2d_forward(x, self.weight.data,
+                                          None if self.bias is None else self.bias.data,
+                                          self.stride, self.padding, self.output_padding,
+                                          self.dilation)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return self._grads(F.conv_transpose2d_backward(dout, self._saved()))
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.output_padding != (0, 0):
+            text += f", output_padding={self.output_padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
