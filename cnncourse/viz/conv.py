@@ -1,1 +1,525 @@
-__all__: list[str] = []
+"""Sliding-window figures and animations for convolution and transposed convolution.
+
+The pictures follow Dumoulin & Visin's *A guide to convolution arithmetic for deep learning*:
+the (padded) input on the left, the output on the right; blue cells are input pixels, white
+dashed cells are zero padding, the dark cells are where the kernel currently sits, and the
+output cell being written is dark teal. Cells that no window ever visits (a stride that does
+not divide the input) are hatched.
+
+``draw_*`` functions draw one frame on an axes; ``animate_*`` functions return a
+:class:`matplotlib.animation.FuncAnimation` of at most ``max_frames`` frames. In a notebook::
+
+    anim = animate_conv2d(5, 3, padding=1, stride=2)
+    HTML(anim.to_jshtml())      # plays in the static book, no kernel needed
+    plt.close(anim._fig)        # no duplicate static image
+
+Used by the chapters ``book/convolution`` and ``book/padding-stride``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+from matplotlib.patches import Rectangle
+
+__all__ = [
+    "conv_layout", "draw_conv2d", "animate_conv2d", "animate_conv1d",
+    "transpose_layout", "draw_conv_transpose2d", "animate_conv_transpose2d",
+    "draw_receptive_field", "show_kernels",
+]
+
+INPUT, PAD, WINDOW, OUT_DONE, OUT_NOW, OUT_TODO, ZERO_INSERT = (
+    "#a6cee3", "#ffffff", "#1f78b4", "#b2dfdb", "#00796b", "#ffffff", "#f2f2f2")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _pair(value, name: str, fn: str, min_value: int) -> tuple[int, int]:
+    if _is_int(value):
+        value = (value, value)
+    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value)):
+        raise TypeError(f"{fn}: {name} must be an int or a pair of ints (h, w), got {value!r}")
+    if min(value) < min_value:
+        raise ValueError(f"{fn}: {name} must be >= {min_value}, got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def _resolve_padding(padding, kernel, dilation, stride, fn) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) from an int, a pair, a 4-tuple or 'valid'/'same'/'full'."""
+    eff = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "full":
+            return (eff[0], eff[0], eff[1], eff[1])
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{fn}: padding='same' needs stride 1, got stride {stride}")
+            return (eff[0] // 2, eff[0] - eff[0] // 2, eff[1] // 2, eff[1] - eff[1] // 2)
+        raise ValueError(f"{fn}: padding must be an int, a pair, 'valid', 'same' or 'full', got {padding!r}")
+    if isinstance(padding, (tuple, list)) and len(padding) == 4 and all(_is_int(p) for p in padding):
+        if min(padding) < 0:
+            raise ValueError(f"{fn}: padding must be >= 0, got {padding!r}")
+        return tuple(int(p) for p in padding)
+    ph, pw = _pair(padding, "padding", fn, 0)
+    return (ph, ph, pw, pw)
+
+
+def conv_layout(input_size, kernel_size, padding=0, stride=1, dilation=1, fn="conv_layout") -> dict:
+    """Geometry of a 2D convolution: sizes, padding per side and where every window sits.
+
+    Parameters
+    ----------
+    input_size, kernel_size, stride, dilation : int or (h, w) pair
+    padding : int, (h, w) pair, (top, bottom, left, right), or 'valid' / 'same' / 'full'
+
+    Returns
+    -------
+    layout : dict
+        ``input`` (H, W), ``kernel`` (kH, kW), ``stride``, ``dilation``, ``padding``
+        (top, bottom, left, right), ``padded`` (H + top + bottom, W + left + right),
+        ``output`` (H_out, W_out) with ``H_out = (H + top + bottom - dH (kH - 1) - 1) // sH + 1``,
+        and ``visited``: bool array of the padded shape, True where some window reads the cell.
+
+    Raises
+    ------
+    ValueError
+        When the (dilated) kernel does not fit in the padded input, naming the sizes.
+    """
+    h, w = _pair(input_size, "input_size", fn, 1)
+    k = _pair(kernel_size, "kernel_size", fn, 1)
+    s = _pair(stride, "stride", fn, 1)
+    d = _pair(dilation, "dilation", fn, 1)
+    pad = _resolve_padding(padding, k, d, s, fn)
+    hp, wp = h + pad[0] + pad[1], w + pad[2] + pad[3]
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    if span[0] > hp or span[1] > wp:
+        raise ValueError(f"{fn}: the kernel spans {span[0]}x{span[1]} cells (kernel_size={k}, "
+                         f"dilation={d}) but the padded input is only {hp}x{wp} "
+                         f"(input {h}x{w}, padding {pad}): the output would be empty")
+    ho, wo = (hp - span[0]) // s[0] + 1, (wp - span[1]) // s[1] + 1
+    visited = np.zeros((hp, wp), dtype=bool)
+    for i in range(ho):
+        for j in range(wo):
+            visited[i * s[0]: i * s[0] + span[0]: d[0], j * s[1]: j * s[1] + span[1]: d[1]] = True
+    return dict(input=(h, w), kernel=k, stride=s, dilation=d, padding=pad, padded=(hp, wp),
+                output=(ho, wo), visited=visited)
+
+
+def _p(pair) -> str:
+    """'2' for (2, 2), '(2, 1)' otherwise."""
+    return str(pair[0]) if pair[0] == pair[1] else str(tuple(pair))
+
+
+def _fmt(v) -> str:
+    v = float(v)
+    return f"{v:.0f}" if v == round(v) else f"{v:.1f}"
+
+
+def _cell(ax, x0, y0, r, c, face, edge="#555555", ls="-", hatch=None, lw=0.8, text=None, tcolor="black",
+          fontsize=9, alpha=1.0):
+    ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edge, linestyle=ls,
+                           linewidth=lw, hatch=hatch, alpha=alpha))
+    if text is not None:
+        ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center", fontsize=fontsize, color=tcolor)
+
+
+def _correlate(xp: np.ndarray, kernel: np.ndarray, s, d, out_shape) -> np.ndarray:
+    out = np.zeros(out_shape)
+    kh, kw = kernel.shape
+    for i in range(out_shape[0]):
+        for j in range(out_shape[1]):
+            win = xp[i * s[0]: i * s[0] + d[0] * (kh - 1) + 1: d[0], j * s[1]: j * s[1] + d[1] * (kw - 1) + 1: d[1]]
+            out[i, j] = np.sum(win * kernel)
+    return out
+
+
+def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation=1, step=0, *, x=None,
+                kernel=None, ax=None, show_unvisited=True, title=None, fontsize=9):
+    """Draw one step of a 2D convolution: the padded input, the kernel's window, the output.
+
+    Parameters
+    ----------
+    input_size, kernel_size, padding, stride, dilation
+        As in :func:`conv_layout` (PyTorch's meaning, padding per side).
+    step : int
+        Which output pixel is being computed, in row-major order (0 .. H_out*W_out - 1);
+        ``None`` draws no window (just the layout).
+    x : ndarray, shape (H, W), optional
+        Input values to print in the cells (then ``kernel`` values are printed small in the
+        window and output values appear as they are computed).
+    kernel : ndarray, shape (kH, kW), optional
+    ax : matplotlib Axes, optional
+    show_unvisited : bool
+        Hatch the cells that no window reads (strides that do not divide the input).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    fn = "draw_conv2d"
+    if x is not None:
+        x = np.asarray(x, dtype=float)
+        input_size = x.shape
+    if kernel is not None:
+        kernel = np.asarray(kernel, dtype=float)
+        kernel_size = kernel.shape
+    lay = conv_layout(input_size, kernel_size, padding, stride, dilation, fn=fn)
+    (h, w), (kh, kw), s, d = lay["input"], lay["kernel"], lay["stride"], lay["dilation"]
+    top, _, left, _ = lay["padding"]
+    hp, wp = lay["padded"]
+    ho, wo = lay["output"]
+    if step is not None and not (_is_int(step) and 0 <= step < ho * wo):
+        raise ValueError(f"{fn}: step must be an int in [0, {ho * wo - 1}], got {step!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * (wp + wo + 2.5), 0.45 * (max(hp, ho) + 1.6)), dpi=72)
+    ax.clear()
+    xp = None
+    out_vals = None
+    if x is not None:
+        xp = np.zeros((hp, wp))
+        xp[top: top + h, left: left + w] = x
+        if kernel is not None:
+            out_vals = _correlate(xp, kernel, s, d, (ho, wo))
+    win = set()
+    oi = oj = None
+    if step is not None:
+        oi, oj = divmod(step, wo)
+        win = {(oi * s[0] + u * d[0], oj * s[1] + v * d[1]) for u in range(kh) for v in range(kw)}
+    for r in range(hp):
+        for c in range(wp):
+            inside = top <= r < top + h and left <= c < left + w
+            face = INPUT if inside else PAD
+            hatch = "///" if show_unvisited and not lay["visited"][r, c] else None
+            text = _fmt(xp[r, c]) if xp is not None else None
+            _cell(ax, 0, 0, r, c, face, ls="-" if inside else "--", hatch=hatch, text=text,
+                  edge="#555555" if inside else "#999999", fontsize=fontsize)
+    for (r, c) in sorted(win):
+        u, v = (r - oi * s[0]) // d[0], (c - oj * s[1]) // d[1]
+        _cell(ax, 0, 0, r, c, WINDOW, alpha=0.55, lw=1.5, edge="#08306b")
+        if kernel is not None:
+            ax.text(c + 0.92, r + 0.9, "×" + _fmt(kernel[u, v]), ha="right", va="bottom",
+                    fontsize=fontsize * 0.6, color="#08306b")
+    if step is not None and (d[0] > 1 or d[1] > 1):
+        ax.add_patch(Rectangle((oj * s[1], oi * s[0]), d[1] * (kw - 1) + 1, d[0] * (kh - 1) + 1,
+                               fill=False, edgecolor="#08306b", linestyle=":", linewidth=1.2))
+    x0 = wp + 1.5
+    y0 = (hp - ho) / 2 if hp > ho else 0
+    for i in range(ho):
+        for j in range(wo):
+            idx = i * wo + j
+            if step is None:
+                face, text = OUT_DONE, None
+            elif idx < step:
+                face = OUT_DONE
+            elif idx == step:
+                face = OUT_NOW
+            else:
+                face = OUT_TODO
+            text = None
+            if out_vals is not None and step is not None and idx <= step:
+                text = _fmt(out_vals[i, j])
+            _cell(ax, x0, y0, i, j, face, text=text, tcolor="white" if face == OUT_NOW else "black",
+                  fontsize=fontsize)
+    pad = lay["padding"]
+    pad_text = "" if not any(pad) else f", padding {pad[0]}" if len(set(pad)) == 1 else f", padding {pad} (t, b, l, r)"
+    ax.text(wp / 2, -0.4, f"input {h}×{w}{pad_text}",
+            ha="center", va="bottom", fontsize=fontsize)
+    ax.text(x0 + wo / 2, y0 - 0.4, f"output {ho}×{wo}", ha="center", va="bottom", fontsize=fontsize)
+    ax.set_xlim(-0.2, x0 + wo + 0.2)
+    ax.set_ylim(max(hp, y0 + ho) + 0.2, -1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is None:
+        title = f"kernel {kh}×{kw}, stride {_p(s)}" + (f", dilation {_p(d)}" if d != (1, 1) else "")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
+    return ax
+
+
+def _frames(n: int, max_frames: int) -> list[int]:
+    if n <= max_frames:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, max_frames).round().astype(int).tolist()))
+
+
+def animate_conv2d(input_size=5, kernel_size=3, padding=0, stride=1, dilation=1, *, x=None, kernel=None,
+                   max_frames=40, interval=700, dpi=72, figsize=None, show_unvisited=True, title=None):
+    """Animate the kernel sliding over the (padded) input, one output pixel per frame.
+
+    Parameters are those of :func:`draw_conv2d`. When there are more than ``max_frames``
+    output pixels, evenly spaced steps are shown (always the first and the last).
+
+    Returns
+    -------
+    anim : matplotlib.animation.FuncAnimation
+        Display with ``HTML(anim.to_jshtml())`` and close ``anim._fig`` afterwards.
+    """
+    if x is not None:
+        input_size = np.asarray(x).shape
+    if kernel is not None:
+        kernel_size = np.asarray(kernel).shape
+    lay = conv_layout(input_size, kernel_size, padding, stride, dilation, fn="animate_conv2d")
+    (hp, wp), (ho, wo) = lay["padded"], lay["output"]
+    if figsize is None:
+        figsize = (0.42 * (wp + wo + 2.5), 0.42 * (max(hp, ho) + 2.0))
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
+    fig.subplots_adjust(0.01, 0.01, 0.99, 0.9)
+    steps = _frames(ho * wo, max_frames)
+
+    def frame(t):
+        draw_conv2d(input_size, kernel_size, padding, stride, dilation, step=steps[t], x=x, kernel=kernel,
+                    ax=ax, show_unvisited=show_unvisited, title=title)
+        return []
+
+    return animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+
+
+def animate_conv1d(x, kernel, padding=0, stride=1, dilation=1, *, max_frames=40, interval=700, dpi=72,
+                   title=None):
+    """Animate a 1D cross-correlation of a short signal with a kernel, with the numbers.
+
+    Parameters
+    ----------
+    x : array_like, shape (L,)
+    kernel : array_like, shape (K,)
+    padding, stride, dilation : int
+
+    Returns
+    -------
+    anim : matplotlib.animation.FuncAnimation
+    """
+    x = np.asarray(x, dtype=float).reshape(1, -1)
+    kernel = np.asarray(kernel, dtype=float).reshape(1, -1)
+    if not _is_int(padding):
+        raise TypeError(f"animate_conv1d: padding must be an int, got {padding!r}")
+    return animate_conv2d(x=x, kernel=kernel, padding=(0, padding), stride=(1, stride), dilation=(1, dilation),
+                          max_frames=max_frames, interval=interval, dpi=dpi,
+                          title=title if title is not None else
+                          f"kernel {kernel.ravel().tolist()}, stride {stride}, padding {padding}")
+
+
+def transpose_layout(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1,
+                     fn="transpose_layout") -> dict:
+    """Geometry of a transposed convolution seen as a direct convolution (Dumoulin & Visin).
+
+    The input is spread out with ``stride - 1`` zeros between pixels, padded with
+    ``dilation*(kernel_size - 1) - padding`` zeros on each side plus ``output_padding`` (the
+    ``a`` term) at the bottom/right, and convolved with stride 1:
+    ``H_out = (H - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``.
+
+    Returns
+    -------
+    layout : dict
+        ``input``, ``kernel``, ``stride``, ``dilation``, ``padding``, ``output_padding``,
+        ``pad`` (top, bottom, left, right of the equivalent direct convolution), ``grid``
+        (size of the spread-out, padded input), ``output`` and ``is_input`` (bool mask of the
+        grid cells that hold an input pixel).
+    """
+    h, w = _pair(input_size, "input_size", fn, 1)
+    k = _pair(kernel_size, "kernel_size", fn, 1)
+    s = _pair(stride, "stride", fn, 1)
+    p = _pair(padding, "padding", fn, 0)
+    a = _pair(output_padding, "output_padding", fn, 0)
+    d = _pair(dilation, "dilation", fn, 1)
+    for ax_ in (0, 1):
+        if a[ax_] >= max(s[ax_], d[ax_]):
+            raise ValueError(f"{fn}: output_padding must be smaller than stride or dilation "
+                             f"(as PyTorch), got output_padding={a}, stride={s}, dilation={d}")
+        if p[ax_] > d[ax_] * (k[ax_] - 1):
+            raise ValueError(f"{fn}: this drawing needs padding <= dilation*(kernel_size-1) "
+                             f"= {d[ax_] * (k[ax_] - 1)}, got padding={p}")
+    pad = tuple(v for ax_ in (0, 1) for v in (d[ax_] * (k[ax_] - 1) - p[ax_], d[ax_] * (k[ax_] - 1) - p[ax_] + a[ax_]))
+    grid = ((h - 1) * s[0] + 1 + pad[0] + pad[1], (w - 1) * s[1] + 1 + pad[2] + pad[3])
+    out = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + a[i] + 1 for i, n in enumerate((h, w)))
+    is_input = np.zeros(grid, dtype=bool)
+    is_input[pad[0]: pad[0] + (h - 1) * s[0] + 1: s[0], pad[2]: pad[2] + (w - 1) * s[1] + 1: s[1]] = True
+    return dict(input=(h, w), kernel=k, stride=s, dilation=d, padding=p, output_padding=a, pad=pad,
+                grid=grid, output=out, is_input=is_input)
+
+
+def draw_conv_transpose2d(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1,
+                          step=0, *, ax=None, title=None, fontsize=9):
+    """Draw one step of a transposed convolution as a stride-1 convolution over a spread-out input.
+
+    Blue cells are input pixels, light grey cells the zeros inserted between them
+    (``stride - 1`` per gap), white dashed cells the padding; the output grid on the right.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    lay = transpose_layout(input_size, kernel_size, stride, padding, output_padding, dilation,
+                           fn="draw_conv_transpose2d")
+    gh, gw = lay["grid"]
+    ho, wo = lay["output"]
+    (kh, kw), d = lay["kernel"], lay["dilation"]
+    if step is not None and not (_is_int(step) and 0 <= step < ho * wo):
+        raise ValueError(f"draw_conv_transpose2d: step must be an int in [0, {ho * wo - 1}], got {step!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.42 * (gw + wo + 2.5), 0.42 * (max(gh, ho) + 1.6)), dpi=72)
+    ax.clear()
+    top, _, left, _ = lay["pad"]
+    h, w, s = *lay["input"], lay["stride"]
+    for r in range(gh):
+        for c in range(gw):
+            if lay["is_input"][r, c]:
+                _cell(ax, 0, 0, r, c, INPUT)
+            elif top <= r <= top + (h - 1) * s[0] and left <= c <= left + (w - 1) * s[1]:
+                _cell(ax, 0, 0, r, c, ZERO_INSERT, ls=":", edge="#999999")
+            else:
+                _cell(ax, 0, 0, r, c, PAD, ls="--", edge="#999999")
+    if step is not None:
+        oi, oj = divmod(step, wo)
+        for u in range(kh):
+            for v in range(kw):
+                _cell(ax, 0, 0, oi + u * d[0], oj + v * d[1], WINDOW, alpha=0.55, lw=1.5, edge="#08306b")
+    x0 = gw + 1.5
+    y0 = (gh - ho) / 2 if gh > ho else 0
+    for i in range(ho):
+        for j in range(wo):
+            idx = i * wo + j
+            face = OUT_DONE if step is None or idx < step else OUT_NOW if idx == step else OUT_TODO
+            _cell(ax, x0, y0, i, j, face)
+    ax.text(gw / 2, -0.4, f"input {h}×{w}, spread out and padded", ha="center",
+            va="bottom", fontsize=fontsize)
+    ax.text(x0 + wo / 2, y0 - 0.4, f"output {ho}×{wo}", ha="center", va="bottom", fontsize=fontsize)
+    ax.set_xlim(-0.2, x0 + wo + 0.2)
+    ax.set_ylim(max(gh, y0 + ho) + 0.2, -1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is None:
+        title = (f"transposed conv: kernel {kh}×{kw}, stride {_p(s)}, padding {_p(lay['padding'])}, "
+                 f"output_padding {_p(lay['output_padding'])}")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
+    return ax
+
+
+def animate_conv_transpose2d(input_size=2, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1,
+                             *, max_frames=40, interval=700, dpi=72, figsize=None, title=None):
+    """Animate a transposed convolution as the equivalent direct convolution (see :func:`transpose_layout`).
+
+    Returns
+    -------
+    anim : matplotlib.animation.FuncAnimation
+    """
+    lay = transpose_layout(input_size, kernel_size, stride, padding, output_padding, dilation,
+                           fn="animate_conv_transpose2d")
+    (gh, gw), (ho, wo) = lay["grid"], lay["output"]
+    if figsize is None:
+        figsize = (0.4 * (gw + wo + 2.5), 0.4 * (max(gh, ho) + 2.0))
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
+    fig.subplots_adjust(0.01, 0.01, 0.99, 0.9)
+    steps = _frames(ho * wo, max_frames)
+
+    def frame(t):
+        draw_conv_transpose2d(input_size, kernel_size, stride, padding, output_padding, dilation,
+                              step=steps[t], ax=ax, title=title)
+        return []
+
+    return animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+
+
+def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=9):
+    """Draw, in 1D, which input cells one output unit depends on through a stack of layers.
+
+    Parameters
+    ----------
+    layers : sequence of (kernel_size, stride, padding, dilation) tuples (missing items default
+        to stride 1, padding 0, dilation 1), one axis, as :func:`cnncourse.arithmetic.receptive_field`.
+    input_length : int, optional
+        Defaults to just enough cells to show the receptive field of the centre unit.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        Rows from bottom (input) to top (last layer); highlighted cells are those that reach the
+        centre unit of the top layer, with the count ``RF`` printed per row.
+    """
+    fn = "draw_receptive_field"
+    norm = []
+    for i, layer in enumerate(layers):
+        t = tuple(layer) if isinstance(layer, (tuple, list)) else (layer,)
+        t = t + (1, 0, 1)[len(t) - 1:]
+        if len(t) != 4 or not all(_is_int(v) for v in t) or t[0] < 1 or t[1] < 1 or t[2] < 0 or t[3] < 1:
+            raise ValueError(f"{fn}: layer {i} must be (kernel_size, stride, padding, dilation) ints, got {layer!r}")
+        norm.append(t)
+    if input_length is None:
+        rf, jump = 1, 1
+        for k, s, p, d in norm:
+            rf += d * (k - 1) * jump
+            jump *= s
+        input_length = rf + 4
+    sizes = [input_length]
+    for k, s, p, d in norm:
+        n = (sizes[-1] + 2 * p - d * (k - 1) - 1) // s + 1
+        if n <= 0:
+            raise ValueError(f"{fn}: input_length={input_length} is too short for layer {len(sizes) - 1}")
+        sizes.append(n)
+    # back-propagate the dependency of the centre unit
+    active = [set() for _ in sizes]
+    active[-1] = {sizes[-1] // 2}
+    for li in range(len(norm) - 1, -1, -1):
+        k, s, p, d = norm[li]
+        for o in active[li + 1]:
+            for u in range(k):
+                i = o * s - p + u * d
+                if 0 <= i < sizes[li]:
+                    active[li].add(i)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.3 * max(sizes) + 2.2, 0.55 * len(sizes) + 0.6), dpi=72)
+    width = max(sizes)
+    nrows = len(sizes)
+    for li, n in enumerate(sizes):
+        y = li
+        off = (width - n) / 2
+        for i in range(n):
+            face = (OUT_NOW if li == nrows - 1 else WINDOW) if i in active[li] else (INPUT if li == 0 else OUT_DONE)
+            ax.add_patch(Rectangle((off + i, y * 1.6), 1, 1, facecolor=face, edgecolor="#555555", linewidth=0.6))
+        label = "input" if li == 0 else f"layer {li} (k={norm[li - 1][0]}, s={norm[li - 1][1]}, d={norm[li - 1][3]})"
+        ax.text(-0.5, y * 1.6 + 0.5, label, ha="right", va="center", fontsize=fontsize)
+        ax.text(width + 0.5, y * 1.6 + 0.5, f"{len(active[li])} cell{'s' if len(active[li]) != 1 else ''}",
+                ha="left", va="center", fontsize=fontsize)
+    ax.set_xlim(-0.2 - 0.35 * 20, width + 3)
+    ax.set_ylim(-0.3, nrows * 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def show_kernels(kernels, titles=None, *, ax=None, fontsize=9, cmap="RdBu_r"):
+    """Show small kernels side by side as coloured grids with their values printed.
+
+    Parameters
+    ----------
+    kernels : sequence of ndarray, shape (kH, kW) each
+    titles : sequence of str, optional
+
+    Returns
+    -------
+    axes : list of matplotlib Axes
+    """
+    kernels = [np.asarray(k, dtype=float) for k in kernels]
+    if titles is not None and len(titles) != len(kernels):
+        raise ValueError(f"show_kernels: got {len(kernels)} kernels but {len(titles)} titles")
+    if ax is None:
+        fig, axes = plt.subplots(1, len(kernels), figsize=(1.9 * len(kernels), 2.1), dpi=72, squeeze=False)
+        axes = list(axes[0])
+    else:
+        axes = list(np.atleast_1d(ax))
+    for i, (a, k) in enumerate(zip(axes, kernels)):
+        m = max(np.abs(k).max(), 1e-12)
+        a.imshow(k, cmap=cmap, vmin=-m, vmax=m)
+        if k.size <= 49:
+            for (r, c), v in np.ndenumerate(k):
+                a.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=fontsize * (0.8 if k.shape[1] > 3 else 1))
+        a.set_xticks([])
+        a.set_yticks([])
+        if titles is not None:
+            a.set_title(titles[i], fontsize=fontsize + 1)
+    return axes
