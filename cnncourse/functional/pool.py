@@ -291,8 +291,10 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     kernel, stride, pad = _pool_params("max_pool2d_forward", x, kernel_size, stride, padding)
     xp = pad2d(x, _pad_all(pad), value=-np.inf)
     shape = _out_shape(x.shape, kernel, stride, pad)
-    argmax = np.zeros(shape, dtype=np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
+    index_type = np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32
+    argmax = np.zeros(shape, dtype=index_type)
     greater = np.empty(shape, dtype=bool)
+    update = np.empty(shape, dtype=index_type)
     out = None
     for k, index in _offsets(kernel, stride, shape[2:]):
         candidate = xp[index]
@@ -300,7 +302,10 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
             out = candidate.copy()
             continue
         np.greater(candidate, out, out=greater)
-        np.copyto(argmax, k, where=greater)
+        # argmax = where(greater, k, argmax), written as max(argmax, k * greater): offsets only
+        # grow, so k exceeds every earlier offset (and this is ~10x faster than a masked copy).
+        np.multiply(greater, index_type(k), out=update)
+        np.maximum(argmax, update, out=argmax)
         np.maximum(out, candidate, out=out)
     return out, MaxPool2dCache(x, kernel, stride, pad, argmax)
 
@@ -1084,7 +1089,7 @@ def max_pool_channels_forward(x, pool_size):
     greater = np.empty(out.shape, dtype=bool)
     for member in range(1, k):
         np.greater(groups[:, :, member], out, out=greater)
-        np.copyto(argmax, member, where=greater)
+        np.maximum(argmax, greater * member, out=argmax)  # = where(greater, member, argmax)
         np.maximum(out, groups[:, :, member], out=out)
     return out, MaxPoolChannelsCache(x, k, argmax)
 
