@@ -1,0 +1,321 @@
+"""Exercises of the chapter *Activations and pooling* (``book/activations-pooling.ipynb``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Exercise, Mistake, register
+
+CHAPTER = "activations-pooling"
+
+
+# --------------------------------------------------------------------------- pooling.max-pool-2d
+
+def max_pool_2d(x, kernel_size, stride):
+    """Max pooling of one feature map ``x`` (H, W), square window, no padding.
+
+    ``out[i, j] = max(x[i*s : i*s + k, j*s : j*s + k])``, shape
+    ``((H - k) // s + 1, (W - k) // s + 1)``. The package's loop version is
+    :func:`cnncourse.functional.max_pool2d_naive`.
+    """
+    from cnncourse.functional import max_pool2d
+
+    return max_pool2d(x[None, None], kernel_size, stride)[0, 0]
+
+
+def _max_pool_cases(rng):
+    cases = [
+        Case((np.arange(16.0).reshape(4, 4), 2, 2), description="4x4, window 2, stride 2"),
+        Case((-np.arange(1.0, 17.0).reshape(4, 4), 2, 2), description="all values negative"),
+        Case((np.arange(24.0).reshape(4, 6) % 5, 2, 2), description="non-square 4x6"),
+        Case((np.arange(35.0).reshape(5, 7) % 6, 2, 2), description="stride does not divide (5x7)"),
+        Case((np.arange(30.0).reshape(5, 6) % 7 - 3, 3, 1), description="overlapping windows (3, stride 1)"),
+        Case((np.arange(42.0).reshape(6, 7) % 4 - 2, 3, 2), description="overlapping windows (3, stride 2)"),
+        Case((np.arange(6.0).reshape(2, 3), 1, 1), description="window 1"),
+    ]
+    for _ in range(5):
+        H, W = rng.integers(4, 10, size=2)
+        k = int(rng.integers(1, 4))
+        s = int(rng.integers(1, 4))
+        cases.append(Case((rng.standard_normal((H, W)), k, s), description="random (seeded)"))
+    return cases
+
+
+def _max_from_zero(x, kernel_size, stride):  # running max started at 0 instead of -inf
+    return np.maximum(max_pool_2d(x, kernel_size, stride), 0.0)
+
+
+def _max_one_short(x, kernel_size, stride):  # H_out = (H - k) // s, without the + 1
+    return max_pool_2d(x, kernel_size, stride)[:-1, :-1].copy()
+
+
+def _max_ceil(x, kernel_size, stride):  # windows that stick out of the map kept (ceil)
+    H, W = x.shape
+    extra_h = (-(H - kernel_size)) % stride
+    extra_w = (-(W - kernel_size)) % stride
+    xp = np.pad(x, ((0, extra_h), (0, extra_w)), constant_values=-np.inf)
+    return max_pool_2d(xp, kernel_size, stride)
+
+
+def _max_stride_one(x, kernel_size, stride):  # stride ignored
+    return max_pool_2d(x, kernel_size, 1)
+
+
+def _avg_instead(x, kernel_size, stride):
+    from cnncourse.functional import avg_pool2d
+
+    return avg_pool2d(x[None, None], kernel_size, stride)[0, 0]
+
+
+register(Exercise(
+    id="pooling.max-pool-2d",
+    title="Max pooling with loops",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write max_pool_2d(x, kernel_size, stride) for one feature map x (H, W): a square "
+           "window of kernel_size, moved by stride, no padding; return out of shape "
+           "((H - k) // s + 1, (W - k) // s + 1) with out[i, j] the maximum of the window whose "
+           "top-left corner is (i*s, j*s).",
+    reference=max_pool_2d,
+    cases=_max_pool_cases,
+    hints=[
+        "The output size is the convolution formula with no padding: H_out = (H - k) // s + 1, "
+        "and the same for W. Windows that would stick out are dropped (floor).",
+        "Two loops over i in range(H_out) and j in range(W_out); the window is "
+        "x[i*s : i*s + k, j*s : j*s + k] (rows first).",
+        "out[i, j] = window.max(). Start from np.empty((H_out, W_out)) or np.full(..., -np.inf), "
+        "never from zeros.",
+    ],
+    mistakes=[
+        Mistake("started at zero", "Your maxima are never negative: the running maximum seems to "
+                "start at 0. A window of negative values has a negative maximum; start at -inf "
+                "or use window.max().", wrong=_max_from_zero),
+        Mistake("no +1", "Your output is one row and one column short: H_out = (H - k) // s + 1; "
+                "the + 1 counts the window at position 0.", wrong=_max_one_short),
+        Mistake("ceil", "Your output has an extra row or column where the stride does not divide: "
+                "you kept windows that stick out of the map (ceil). Without padding only windows "
+                "that fit count: H_out = (H - k) // s + 1 (floor).", wrong=_max_ceil),
+        Mistake("stride ignored", "Your output is as large as with stride 1: move the window by "
+                "stride, i.e. its corner is at (i*stride, j*stride).", wrong=_max_stride_one),
+        Mistake("average", "You computed the average of each window; max pooling keeps the "
+                "largest value.", wrong=_avg_instead),
+    ],
+    examples_wrong=[
+        (_max_from_zero, "start at -inf"),
+        (_max_one_short, "+ 1"),
+        (_max_ceil, "floor"),
+        (_max_stride_one, "stride"),
+        (_avg_instead, "largest value"),
+    ],
+    explanation="Each output value is the maximum of one window; the windows' corners are "
+                "stride apart, and only windows that fit entirely in the map count, hence the "
+                "floor in (H - k) // s + 1.",
+))
+
+
+# --------------------------------------------------------------------------- pooling.global-avg-pool
+
+def global_avg_pool(x):
+    """Global average pooling of a batch ``x`` (N, C, H, W): one mean per map, shape (N, C, 1, 1)."""
+    from cnncourse.functional import global_avg_pool2d
+
+    return global_avg_pool2d(x)
+
+
+def _global_cases(rng):
+    cases = [
+        Case((np.arange(16.0).reshape(1, 1, 4, 4),), description="one 4x4 map"),
+        Case((np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5) % 7,),
+             description="batch 2, 3 channels, non-square 4x5"),
+        Case((np.arange(6.0).reshape(1, 6, 1, 1),), description="1x1 maps"),
+    ]
+    for _ in range(4):
+        N, C, H, W = rng.integers(1, 6, size=4)
+        cases.append(Case((rng.standard_normal((N, C, H, W)),), description="random (seeded)"))
+    return cases
+
+
+def _global_flat(x):  # forgot to keep the two spatial axes
+    return x.mean(axis=(2, 3))
+
+
+def _global_wrong_axes(x):  # averaged over batch and channels
+    return x.mean(axis=(0, 1), keepdims=True)
+
+
+def _global_all(x):  # one number for everything
+    return np.full((x.shape[0], x.shape[1], 1, 1), x.mean())
+
+
+register(Exercise(
+    id="pooling.global-avg-pool",
+    title="Global average pooling",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write global_avg_pool(x) for a batch x of shape (N, C, H, W): the mean of every "
+           "feature map, returned with shape (N, C, 1, 1) as PyTorch's AdaptiveAvgPool2d(1).",
+    reference=global_avg_pool,
+    cases=_global_cases,
+    hints=[
+        "One number per (image, channel) pair: average over the last two axes only.",
+        "x.mean(axis=(2, 3), keepdims=True) keeps the shape (N, C, 1, 1).",
+    ],
+    mistakes=[
+        Mistake("dropped axes", "Your output has shape (N, C): keep the two spatial axes of size 1 "
+                "(keepdims=True), so the result is still an NCHW batch.", wrong=_global_flat),
+        Mistake("wrong axes", "You averaged over the batch and channel axes (0, 1); the spatial "
+                "axes are 2 and 3 in NCHW.", wrong=_global_wrong_axes),
+        Mistake("one mean", "Every value of your output is the same: you averaged over the whole "
+                "batch. Each image and channel gets its own mean.", wrong=_global_all),
+    ],
+    examples_wrong=[
+        (_global_flat, "keepdims"),
+        (_global_wrong_axes, "spatial"),
+        (_global_all, "own mean"),
+    ],
+    explanation="Global pooling turns every map, whatever its size, into one number: that is "
+                "how a fully convolutional network produces a fixed-size vector from inputs of "
+                "any size.",
+))
+
+
+# --------------------------------------------------------------------------- pooling.maxout
+
+def maxout(x, pool_size):
+    """Max over groups of ``pool_size`` consecutive channels: (N, C, H, W) -> (N, C // pool_size, H, W)."""
+    from cnncourse.functional import max_pool_channels
+
+    return max_pool_channels(x, pool_size)
+
+
+def _maxout_cases(rng):
+    base = np.arange(2 * 4 * 2 * 3, dtype=np.float64).reshape(2, 4, 2, 3)
+    cases = [
+        Case((np.array([1.0, 5.0, 2.0, -1.0]).reshape(1, 4, 1, 1), 2), description="4 channels, pairs"),
+        Case(((base * 7) % 11 - 5, 2), description="batch 2, 4 channels, non-square 2x3"),
+        Case(((base * 5) % 13, 4), description="all channels in one group"),
+        Case(((base * 3) % 7, 1), description="groups of 1 (identity)"),
+    ]
+    for _ in range(4):
+        g = int(rng.integers(1, 4))
+        C = g * int(rng.integers(1, 4))
+        N, H, W = rng.integers(1, 5, size=3)
+        cases.append(Case((rng.standard_normal((N, C, H, W)), g), description="random (seeded)"))
+    return cases
+
+
+def _maxout_interleaved(x, pool_size):  # groups {c, c + G, c + 2G, ...} instead of consecutive
+    N, C, H, W = x.shape
+    return x.reshape(N, pool_size, C // pool_size, H, W).max(axis=1)
+
+
+def _maxout_spatial(x, pool_size):  # pooled over space instead of channels
+    from cnncourse.functional import max_pool2d
+
+    return max_pool2d(x, pool_size)
+
+
+register(Exercise(
+    id="pooling.maxout",
+    title="Pooling across channels (maxout)",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write maxout(x, pool_size) for x of shape (N, C, H, W): split the channels into "
+           "groups of pool_size consecutive channels (0..pool_size-1, then the next ones, ...) "
+           "and keep the maximum of each group at every pixel; return shape "
+           "(N, C // pool_size, H, W).",
+    reference=maxout,
+    cases=_maxout_cases,
+    hints=[
+        "Reshape the channel axis into (groups, pool_size): x.reshape(N, C // pool_size, "
+        "pool_size, H, W).",
+        "Then take the maximum over the pool_size axis (axis 2). The spatial axes are untouched.",
+    ],
+    mistakes=[
+        Mistake("interleaved groups", "Your groups are interleaved (channels c, c + G, c + 2G, ...): "
+                "reshape to (N, C // pool_size, pool_size, H, W), with the group index first, so "
+                "each group holds consecutive channels.", wrong=_maxout_interleaved),
+        Mistake("spatial pooling", "You pooled over space (H and W); maxout pools across channels "
+                "and keeps the spatial size.", wrong=_maxout_spatial),
+    ],
+    examples_wrong=[
+        (_maxout_interleaved, "consecutive channels"),
+        (_maxout_spatial, "across channels"),
+    ],
+    explanation="A maxout unit responds when any one of its group's filters responds, so it is "
+                "invariant to which of them fired, e.g. to a pattern's orientation when the "
+                "filters are rotated copies.",
+))
+
+
+# --------------------------------------------------------------------------- pooling.stacked-convs
+
+def stacked_kernel(k1, k2):
+    """The one kernel equal to cross-correlating with ``k1`` and then with ``k2`` ('valid' mode).
+
+    ``correlate(correlate(x, k1), k2) == correlate(x, K)`` with ``K = convolve2d(k1, k2, 'full')``,
+    shape ``(a + c - 1, b + d - 1)`` for kernels (a, b) and (c, d).
+    """
+    from cnncourse.signal import convolve2d
+
+    return convolve2d(k1, k2, mode="full")
+
+
+def _stacked_cases(rng):
+    cases = [
+        Case((np.array([[2.0]]), np.array([[3.0]])), description="two 1x1 kernels"),
+        Case((np.array([[1.0, 2.0, 0.0]]), np.array([[0.0], [1.0], [-1.0]])),
+             description="a 1x3 then a 3x1 kernel"),
+        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, 1.0], [-1.0, 2.0]])),
+             description="two non-symmetric 2x2 kernels"),
+        Case((np.arange(6.0).reshape(2, 3) - 2, np.array([[1.0, -2.0, 0.5]])),
+             description="non-square kernels"),
+    ]
+    for _ in range(4):
+        a, b, c, d = rng.integers(1, 4, size=4)
+        cases.append(Case((rng.standard_normal((a, b)), rng.standard_normal((c, d))),
+                          description="random (seeded)"))
+    return cases
+
+
+def _stacked_correlate(k1, k2):  # cross-correlation of the kernels: the flip is missing
+    from cnncourse.signal import correlate2d
+
+    return correlate2d(k1, k2, mode="full")
+
+
+def _stacked_product(k1, k2):  # elementwise product (same-size kernels) / matrix-like guess
+    return k1 * k2
+
+
+register(Exercise(
+    id="pooling.stacked-convs",
+    title="Two linear convolutions are one convolution",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Cross-correlating an image with k1 (a, b) and then with k2 (c, d), both in 'valid' "
+           "mode and without any activation in between, equals one cross-correlation with a "
+           "single kernel K. Write stacked_kernel(k1, k2) that returns K, of shape "
+           "(a + c - 1, b + d - 1).",
+    reference=stacked_kernel,
+    cases=_stacked_cases,
+    hints=[
+        "Try it with an image that is a single 1 (a delta) in a sea of zeros: what comes out is "
+        "the kernel, flipped. What comes out of the two-step pipeline?",
+        "Cross-correlation with k is convolution with k flipped, and convolutions compose: "
+        "conv(conv(x, f1), f2) = conv(x, f1 * f2) where * is the full convolution.",
+        "K = cnncourse.signal.convolve2d(k1, k2, mode='full'). Check it against the two-step "
+        "pipeline on a random image.",
+    ],
+    mistakes=[
+        Mistake("no flip", "You cross-correlated the two kernels; composing two "
+                "cross-correlations gives the full *convolution* of the kernels (one of them "
+                "appears flipped).", wrong=_stacked_correlate),
+    ],
+    examples_wrong=[
+        (_stacked_correlate, "convolution"),
+        (_stacked_product, "shape"),
+    ],
+    explanation="correlate(x, k) = convolve(x, flip(k)), convolution is associative, and "
+                "flip(k1) * flip(k2) = flip(k1 * k2): so two correlations are one correlation "
+                "with k1 * k2. Without a non-linearity, depth adds no expressive power.",
+))
