@@ -387,6 +387,8 @@ class ReceptiveField(NamedTuple):
 
 _LAYER_KEYS = ("kernel_size", "stride", "padding", "dilation")
 _DEFAULTS = (None, 1, 0, 1)
+# attributes of layers that mix all positions: adaptive/global pooling, Linear, Flatten
+_GLOBAL_ATTRS = ("output_size", "in_features", "start_dim")
 
 
 def _layer_params(layer, index: int, axis: int, fn: str):
@@ -408,7 +410,13 @@ def _layer_params(layer, index: int, axis: int, fn: str):
     elif isinstance(layer, (numbers.Number, str)) or layer is None:
         raise TypeError(f"{fn}: {where} must be a tuple (kernel_size, stride, padding, dilation), "
                         f"a mapping with those keys, or a layer object, got {layer!r}")
+    elif hasattr(layer, "output_padding"):
+        raise ValueError(f"{fn}: {where} ({type(layer).__name__}) is a transposed convolution, which "
+                         f"upsamples; receptive_field handles convolution and pooling layers only")
     elif not hasattr(layer, "kernel_size"):
+        if any(hasattr(layer, attr) for attr in _GLOBAL_ATTRS):
+            raise ValueError(f"{fn}: {where} ({type(layer).__name__}) mixes all positions, so every "
+                             f"output sees the whole input; pass only the layers before it")
         return None                     # activations, batch norm, dropout: pointwise
     else:
         values = [getattr(layer, key, default) for key, default in zip(_LAYER_KEYS, _DEFAULTS)]
@@ -454,8 +462,9 @@ def receptive_field(layers, axis: int = 0) -> list[ReceptiveField]:
         * any object with those attributes, e.g. a :class:`cnncourse.nn.Conv2d` or
           ``MaxPool2d``, so ``receptive_field(model)`` works on a ``Sequential``. Objects
           without ``kernel_size`` (ReLU, BatchNorm, Dropout) are treated as pointwise and
-          leave the field unchanged. Note that a ``Flatten``/``Linear`` head, or an adaptive
-          pooling layer, mixes all positions: stop the stack before it.
+          leave the field unchanged. A ``Flatten``/``Linear`` head or an adaptive pooling
+          layer mixes all positions, and a transposed convolution upsamples: those raise a
+          ``ValueError`` (stop the stack before them).
 
         Values may be ints or ``(h, w)`` pairs; ``axis`` picks one. A stride of ``None`` means
         ``kernel_size`` (pooling); padding ``'same'`` uses :func:`same_padding`'s ``before``.
