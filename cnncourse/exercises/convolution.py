@@ -1,0 +1,336 @@
+"""Exercises of the chapter *Convolution and cross-correlation* (``book/convolution.ipynb``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Exercise, Mistake, register
+
+CHAPTER = "convolution"
+
+
+def _correlate_valid(x, k):
+    from cnncourse.signal import correlate2d
+
+    return correlate2d(x, k, mode="valid")
+
+
+# --------------------------------------------------------------------------- conv.convolve2d
+
+def convolve2d_valid(x, k):
+    """Valid 2D convolution (with the kernel flip) of an image x (H, W) with a kernel k (kH, kW).
+
+    ``out[i, j] = sum_{u, v} x[i + u, j + v] * k[kH - 1 - u, kW - 1 - v]``; equal to
+    ``cnncourse.signal.convolve2d(x, k, mode='valid')`` and ``scipy.signal.convolve2d``.
+    """
+    from cnncourse.signal import convolve2d
+
+    return convolve2d(x, k, mode="valid")
+
+
+def _conv_cases(rng):
+    cases = [
+        Case((np.arange(20.0).reshape(4, 5), np.array([[1.0, 2.0], [0.0, -1.0]])),
+             description="non-square image, asymmetric 2x2 kernel"),
+        Case((np.arange(24.0).reshape(6, 4) % 5, np.array([[1.0, 0.0, -2.0]])),
+             description="1x3 kernel (flip along W only matters)"),
+        Case((np.arange(15.0).reshape(5, 3), np.array([[1.0], [3.0], [-1.0]])),
+             description="3x1 kernel (flip along H only matters)"),
+        Case((np.arange(6.0).reshape(2, 3), np.array([[1.0, -1.0, 2.0], [0.5, 3.0, -2.0]])),
+             description="kernel as large as the image"),
+    ]
+    for _ in range(5):
+        H, W = (int(v) for v in rng.integers(3, 8, size=2))
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        cases.append(Case((rng.standard_normal((H, W)), rng.standard_normal((kH, kW))),
+                          description="random (seeded)"))
+    return cases
+
+
+register(Exercise(
+    id="conv.convolve2d",
+    title="True 2D convolution (with the flip) by loops",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write convolve2d_valid(x, k): the mathematical convolution of an image x (H, W) with "
+           "a kernel k (kH, kW), 'valid' mode (no padding), with two loops over the output. "
+           "Output shape (H - kH + 1, W - kW + 1).",
+    reference=convolve2d_valid,
+    cases=_conv_cases,
+    hints=[
+        "Convolution = cross-correlation with the kernel flipped in BOTH directions: k[::-1, ::-1].",
+        "out[i, j] = np.sum(x[i:i+kH, j:j+kW] * k[::-1, ::-1]) for i in range(H - kH + 1) and "
+        "j in range(W - kW + 1).",
+    ],
+    mistakes=[
+        Mistake("no flip", "You computed the cross-correlation (what deep-learning libraries "
+                "call convolution): the mathematical convolution flips the kernel first, "
+                "k[::-1, ::-1].", wrong=_correlate_valid),
+        Mistake("flip rows only", "You flipped the kernel along one axis only (k[::-1] flips the "
+                "rows): flip both, k[::-1, ::-1].",
+                wrong=lambda x, k: _correlate_valid(x, k[::-1, :])),
+        Mistake("flip columns only", "You flipped the kernel along one axis only (k[:, ::-1] "
+                "flips the columns): flip both, k[::-1, ::-1].",
+                wrong=lambda x, k: _correlate_valid(x, k[:, ::-1])),
+        Mistake("transpose", "k.T is not a flip: it swaps rows and columns. Use k[::-1, ::-1] "
+                "(a 180 degree rotation).",
+                when=lambda got, expected, case: case.args[1].shape[0] == case.args[1].shape[1] and
+                isinstance(got, np.ndarray) and got.shape == expected.shape and
+                np.allclose(got, _correlate_valid(case.args[0], case.args[1].T))),
+    ],
+    examples_wrong=[
+        (_correlate_valid, "cross-correlation"),
+        (lambda x, k: _correlate_valid(x, k[::-1, :]), "one axis only"),
+        (lambda x, k: _correlate_valid(x, k[::-1, ::-1])[:, :-1], "shape"),
+    ],
+    explanation="Flip the kernel in both directions, then slide it as in cross-correlation. On "
+                "the 1x3 and 3x1 kernels only one of the two flips changes anything, which is "
+                "why they catch a half flip.",
+))
+
+
+# --------------------------------------------------------------------------- conv.sobel
+
+def edge_magnitude(image):
+    """Sobel edge strength: ``sqrt(gx**2 + gy**2)`` with gx, gy the valid cross-correlations
+    of ``image`` (H, W) with ``cnncourse.filters.SOBEL_X`` and ``SOBEL_Y``; shape (H-2, W-2)."""
+    from cnncourse.filters import SOBEL_X, SOBEL_Y
+
+    gx = _correlate_valid(image, SOBEL_X)
+    gy = _correlate_valid(image, SOBEL_Y)
+    return np.sqrt(gx**2 + gy**2)
+
+
+def _sobel_cases(rng):
+    step = np.zeros((5, 6))
+    step[:, 3:] = 1.0
+    corner = np.zeros((6, 5))
+    corner[3:, 2:] = 1.0
+    return [
+        Case((step,), description="vertical step edge, non-square"),
+        Case((step.T.copy(),), description="horizontal step edge"),
+        Case((corner,), description="a corner"),
+        Case((np.ones((3, 3)),), description="flat 3x3 image (one output, zero)"),
+        Case((rng.random((7, 9)),), description="random (seeded)"),
+        Case((rng.random((8, 5)),), description="random (seeded)"),
+    ]
+
+
+def _gx_abs(image):
+    from cnncourse.filters import SOBEL_X
+
+    return np.abs(_correlate_valid(image, SOBEL_X))
+
+
+def _l1(image):
+    from cnncourse.filters import SOBEL_X, SOBEL_Y
+
+    return np.abs(_correlate_valid(image, SOBEL_X)) + np.abs(_correlate_valid(image, SOBEL_Y))
+
+
+register(Exercise(
+    id="conv.sobel",
+    title="Edge strength with Sobel kernels",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write edge_magnitude(image): cross-correlate the image (H, W) with SOBEL_X and with "
+           "SOBEL_Y (from cnncourse.filters, 'valid' mode, no padding) to get gx and gy, and "
+           "return sqrt(gx**2 + gy**2), shape (H - 2, W - 2). You may use "
+           "cnncourse.signal.correlate2d.",
+    reference=edge_magnitude,
+    cases=_sobel_cases,
+    hints=[
+        "gx = correlate2d(image, SOBEL_X, mode='valid'), and the same for gy with SOBEL_Y.",
+        "Combine the two derivatives with np.sqrt(gx**2 + gy**2): the length of the gradient vector.",
+    ],
+    mistakes=[
+        Mistake("one direction", "You used only the horizontal derivative gx: horizontal edges "
+                "(found by SOBEL_Y) are missing. Combine both: sqrt(gx**2 + gy**2).", wrong=_gx_abs),
+        Mistake("L1", "You added |gx| + |gy|: that is a common approximation, but the exercise "
+                "asks for the Euclidean length sqrt(gx**2 + gy**2).", wrong=_l1),
+        Mistake("no sqrt", "You returned gx**2 + gy**2: take the square root.",
+                wrong=lambda image: edge_magnitude(image) ** 2),
+        Mistake("same padding", "Your output has the image's size: use 'valid' mode (no padding), "
+                "shape (H - 2, W - 2).", when=lambda got, expected, case: isinstance(got, np.ndarray)
+                and got.shape == case.args[0].shape),
+    ],
+    examples_wrong=[
+        (_gx_abs, "only the horizontal derivative"),
+        (_l1, "Euclidean"),
+        (lambda image: edge_magnitude(image) ** 2, "square root"),
+    ],
+    explanation="Sobel x responds to intensity changing along W (vertical edges), Sobel y to "
+                "changes along H (horizontal edges); the gradient's length sqrt(gx^2 + gy^2) "
+                "does not depend on the edge's direction.",
+))
+
+
+# --------------------------------------------------------------------------- conv.toeplitz
+
+def conv_matrix(input_shape, kernel):
+    """The (H_out*W_out, H*W) matrix T with ``T @ x.ravel() == correlate2d(x, kernel, 'valid').ravel()``."""
+    from cnncourse.filters import conv_matrix as reference
+
+    return reference(input_shape, kernel)
+
+
+def _toeplitz_cases(rng):
+    cases = [
+        Case(((3, 3), np.array([[1.0, 2.0], [3.0, 4.0]])), description="3x3 input, 2x2 kernel"),
+        Case(((3, 5), np.array([[1.0, -1.0, 2.0], [0.5, 3.0, 0.0]])), description="non-square input and kernel"),
+        Case(((4, 2), np.array([[2.0], [-1.0]])), description="tall input, 2x1 kernel"),
+        Case(((2, 2), np.array([[1.0, 2.0], [3.0, 4.0]])), description="kernel as large as the input"),
+    ]
+    for _ in range(3):
+        H, W = (int(v) for v in rng.integers(2, 6, size=2))
+        kH, kW = (int(v) for v in rng.integers(1, 3, size=2))
+        cases.append(Case(((H, W), rng.standard_normal((kH, kW))), description="random (seeded)"))
+    return cases
+
+
+def _toeplitz_flipped(input_shape, kernel):
+    return conv_matrix(input_shape, np.ascontiguousarray(kernel[::-1, ::-1]))
+
+
+def _toeplitz_transposed(input_shape, kernel):
+    return conv_matrix(input_shape, kernel).T.copy()
+
+
+def _toeplitz_col_major(input_shape, kernel):  # pixel index r + c*H instead of r*W + c
+    H, W = input_shape
+    T = conv_matrix(input_shape, kernel)
+    perm = np.arange(H * W).reshape(H, W).T.ravel()
+    out = np.zeros_like(T)
+    out[:, perm] = T
+    return out
+
+
+register(Exercise(
+    id="conv.toeplitz",
+    title="Convolution as one matrix multiplication",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write conv_matrix(input_shape, kernel) for a single-channel 'valid' "
+           "cross-correlation (stride 1, no padding): return the matrix T of shape "
+           "(H_out * W_out, H * W) such that T @ x.ravel() equals correlate2d(x, kernel, "
+           "'valid').ravel() for every x of shape input_shape = (H, W). Use numpy's row-major "
+           "ravel: pixel (r, c) is entry r * W + c.",
+    reference=conv_matrix,
+    cases=_toeplitz_cases,
+    hints=[
+        "Row i * W_out + j of T computes output pixel (i, j): it holds the kernel's weights at the "
+        "columns of the pixels under the window, zeros elsewhere.",
+        "Four loops: over i, j (output) and u, v (kernel): T[i * W_out + j, (i + u) * W + (j + v)] = kernel[u, v].",
+    ],
+    mistakes=[
+        Mistake("flipped", "Your matrix computes the true convolution (the kernel is flipped); "
+                "cross-correlation puts kernel[u, v] at pixel (i + u, j + v).", wrong=_toeplitz_flipped),
+        Mistake("transposed", "Your matrix is the transpose of T: it should have one ROW per "
+                "output pixel, shape (H_out * W_out, H * W). (Its transpose is the transposed "
+                "convolution, met in the next chapter.)", wrong=_toeplitz_transposed),
+        Mistake("column-major", "You numbered the pixels column by column (r + c * H): numpy's "
+                "ravel is row-major, pixel (r, c) is column r * W + c.", wrong=_toeplitz_col_major),
+    ],
+    examples_wrong=[
+        (_toeplitz_flipped, "true convolution"),
+        (_toeplitz_transposed, "one ROW per output pixel"),
+        (_toeplitz_col_major, "row-major"),
+    ],
+    explanation="Every output pixel is a dot product of the kernel with a window; written as a "
+                "row of T, the window becomes the positions of the kernel's weights in the "
+                "flattened image. The same kernel appears in every row, shifted: a Toeplitz "
+                "structure, block by block.",
+))
+
+
+# --------------------------------------------------------------------------- conv.t-feature-map
+
+T_IMAGE = np.array([[0, 0, 0, 0, 0, 0],
+                    [0, 1, 1, 1, 1, 0],
+                    [0, 0, 1, 1, 0, 0],
+                    [0, 0, 1, 1, 0, 0],
+                    [0, 0, 1, 1, 0, 0],
+                    [0, 0, 0, 0, 0, 0]], dtype=np.float64)
+T_IMAGE.setflags(write=False)
+#: A vertical-edge kernel: positive on the left, negative on the right.
+EDGE_KERNEL = np.array([[1.0, 0.0, -1.0],
+                        [1.0, 0.0, -1.0],
+                        [1.0, 0.0, -1.0]])
+EDGE_KERNEL.setflags(write=False)
+
+
+def _t_map():
+    return _correlate_valid(np.array(T_IMAGE), np.array(EDGE_KERNEL))
+
+
+register(Exercise(
+    id="conv.t-feature-map",
+    title="The 'T' image through an edge filter, by hand",
+    chapter=CHAPTER,
+    kind="value",
+    prompt="Cross-correlate the 6x6 'T' image T_IMAGE with the 3x3 EDGE_KERNEL "
+           "(cnncourse.exercises.convolution), stride 1, no padding. Give the feature map as a "
+           "4x4 float ndarray. Work it out by hand (or with loops), not with a library call.",
+    answer=_t_map,
+    hints=[
+        "The output is (6 - 3 + 1) x (6 - 3 + 1) = 4 x 4. Output (i, j) looks at rows i..i+2 and "
+        "columns j..j+2.",
+        "The kernel computes (sum of the window's left column) - (sum of its right column).",
+    ],
+    mistakes=[
+        Mistake("flipped", "Your map has the opposite sign: you flipped the kernel (a true "
+                "convolution). Deep-learning 'convolution' uses the kernel as it is.",
+                when=lambda got, expected, case: isinstance(got, np.ndarray) and got.shape == expected.shape
+                and np.allclose(got, -expected)),
+        Mistake("padding", "Stride 1 and no padding give a 4 x 4 map; 6 x 6 would need padding 1.",
+                when=lambda got, expected, case: np.shape(got) == (6, 6)),
+    ],
+    examples_wrong=[
+        (-_correlate_valid(np.array(T_IMAGE), np.array(EDGE_KERNEL)), "opposite sign"),
+        (np.zeros((6, 6)), "4 x 4"),
+        (np.zeros((4, 4)), "values differ"),
+    ],
+    explanation="Each output is the window's left-column sum minus its right-column sum: "
+                "negative on the left edges of the T's strokes (brightness rises to the right), "
+                "positive on their right edges, and small where the window sees no vertical change.",
+))
+
+
+# --------------------------------------------------------------------------- conv.multichannel-shapes
+
+def _multichannel():
+    """10 filters of 5x5 on a batch of 4 RGB 32x32 images, no padding, stride 1."""
+    return ((10, 3, 5, 5), (4, 10, 28, 28))
+
+
+register(Exercise(
+    id="conv.multichannel-shapes",
+    title="Weights and output of a multi-channel convolution",
+    chapter=CHAPTER,
+    kind="value",
+    prompt="A batch of 4 RGB images of 32x32 (NCHW) goes through a convolution with 10 filters "
+           "of 5x5, stride 1, no padding. Give (weight shape, output shape) as a pair of tuples, "
+           "using cnncourse's (and PyTorch's) weight layout (C_out, C_in, kH, kW).",
+    answer=_multichannel,
+    hints=[
+        "Each filter spans ALL 3 input channels: it is a 3 x 5 x 5 block, and there are 10 of them.",
+        "Each filter gives ONE map of (32 - 5 + 1) x (32 - 5 + 1); the batch size does not change.",
+    ],
+    mistakes=[
+        Mistake("filter per channel", "Each filter spans all the input channels and sums over "
+                "them: 10 filters give 10 output channels, not 10 * 3 = 30.",
+                when=lambda got, expected, case: "30" in str(got)),
+        Mistake("missing C_in", "A filter has a depth: the weight is (C_out, C_in, kH, kW) = "
+                "(10, 3, 5, 5), not (10, 5, 5).",
+                when=lambda got, expected, case: "(10, 5, 5)" in str(got)),
+        Mistake("layout", "cnncourse and PyTorch store a convolution's weight as (C_out, C_in, kH, kW): "
+                "(3, 10, 5, 5) is the layout of a TRANSPOSED convolution.",
+                when=lambda got, expected, case: "(3, 10, 5, 5)" in str(got)),
+    ],
+    examples_wrong=[
+        (((10, 3, 5, 5), (4, 30, 28, 28)), "not 10 * 3 = 30"),
+        (((10, 5, 5), (4, 10, 28, 28)), "has a depth"),
+        (((3, 10, 5, 5), (4, 10, 28, 28)), "TRANSPOSED"),
+    ],
+    explanation="weight (C_out, C_in, kH, kW) = (10, 3, 5, 5); each filter sums its three "
+                "channel-wise correlations into one 28x28 map, so the output is (4, 10, 28, 28).",
+))
