@@ -356,8 +356,8 @@ def test_adaptive_max_pool_ties_go_to_first_max_and_overlaps_add(backward):
                   [5.0, 0.0, 2.0]])[None, None]
     out, cache = P.adaptive_max_pool2d_forward(x, (1, 2))
     np.testing.assert_array_equal(out[0, 0], [[5.0, 5.0]])
-    f = P.adaptive_max_pool2d_backward if backward == "fast" else P.adaptive_max_pool2d_backward_naive
-    dx = f(np.array([[[[1.0, 10.0]]]]), cache)
+    f = {"fast": P.adaptive_max_pool2d_backward, "naive": P.adaptive_max_pool2d_backward_naive}
+    dx = f[backward](np.array([[[[1.0, 10.0]]]]), cache)
     np.testing.assert_array_equal(dx[0, 0], [[0.0, 11.0, 0.0], [0.0, 0.0, 0.0]])
 
 
@@ -420,7 +420,8 @@ def test_max_pool_channels_gradient(which):
     x = distinct((2, 6, 3, 2))
     out, cache = P.max_pool_channels_forward(x, 3)
     dout = np.random.default_rng(2).standard_normal(out.shape)
-    backward = P.max_pool_channels_backward if which == "fast" else P.max_pool_channels_backward_naive
+    backward = {"fast": P.max_pool_channels_backward,
+                "naive": P.max_pool_channels_backward_naive}[which]
     _gradcheck(lambda v: P.max_pool_channels(v, 3), x, backward(dout, cache), dout)
 
 
@@ -493,7 +494,8 @@ def test_error_kernel_not_int():
 
 
 def test_error_kernel_zero():
-    with pytest.raises(ValueError, match=r"sum_pool2d_forward: kernel_size must be positive, got 0"):
+    with pytest.raises(ValueError, match=r"sum_pool2d_forward: kernel_size must be positive, "
+                                         r"got 0"):
         P.sum_pool2d(X, 0)
 
 
@@ -603,7 +605,8 @@ def test_error_adaptive_empty_input():
 def test_error_adaptive_backward_dout_shape():
     out, cache = P.adaptive_max_pool2d_forward(X, 3)
     with pytest.raises(ValueError, match=r"adaptive_max_pool2d_backward: dout must have the shape "
-                                         r"of the forward output \(1, 2, 3, 3\), got \(1, 2, 3, 2\)"):
+                                         r"of the forward output \(1, 2, 3, 3\), "
+                                         r"got \(1, 2, 3, 2\)"):
         P.adaptive_max_pool2d_backward(np.ones((1, 2, 3, 2)), cache)
 
 
@@ -641,5 +644,6 @@ def test_error_channels_pool_size_zero():
 def test_error_channels_backward_dout_shape():
     out, cache = P.max_pool_channels_forward(X, 2)
     with pytest.raises(ValueError, match=r"max_pool_channels_backward: dout must have the shape "
-                                         r"of the forward output \(1, 1, 5, 4\), got \(1, 2, 5, 4\)"):
+                                         r"of the forward output \(1, 1, 5, 4\), "
+                                         r"got \(1, 2, 5, 4\)"):
         P.max_pool_channels_backward(X, cache)

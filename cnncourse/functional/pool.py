@@ -148,6 +148,13 @@ def _out_shape(x_shape, kernel, stride, pad):
             (w + 2 * pad[1] - kernel[1]) // stride[1] + 1)
 
 
+def _cache_out_shape(cache, cache_type):
+    """The forward output shape a windowed-pool cache implies (None for a wrong cache)."""
+    if not isinstance(cache, cache_type):
+        return None  # _check_backward reports the wrong cache
+    return _out_shape(cache.x.shape, cache.kernel_size, cache.stride, cache.padding)
+
+
 def _check_backward(fn, dout, cache, cache_type, out_shape=None):
     """Validate a backward's arguments; return dout in the dtype of the forward's input."""
     if not isinstance(cache, cache_type):
@@ -156,8 +163,8 @@ def _check_backward(fn, dout, cache, cache_type, out_shape=None):
                         f"got {type(cache).__name__}")
     check_array(dout, "dout", fn, 4)
     if out_shape is not None and dout.shape != tuple(out_shape):
-        raise ValueError(f"{fn}: dout must have the shape of the forward output {tuple(out_shape)}, "
-                         f"got {dout.shape}")
+        raise ValueError(f"{fn}: dout must have the shape of the forward output "
+                         f"{tuple(out_shape)}, got {dout.shape}")
     return dout.astype(cache.x.dtype, copy=False)
 
 
@@ -489,12 +496,6 @@ def sum_pool2d_backward_naive(dout, cache):
     return _sum_pool_backward_naive(dout, x, kernel, stride, pad)
 
 
-def _cache_out_shape(cache, cache_type):
-    if not isinstance(cache, cache_type):
-        return None  # _check_backward reports the wrong cache
-    return _out_shape(cache.x.shape, cache.kernel_size, cache.stride, cache.padding)
-
-
 def _sum_pool_naive(x, kernel, stride, pad):
     (kh, kw), (sh, sw) = kernel, stride
     xp = pad2d(x, _pad_all(pad))
@@ -638,11 +639,12 @@ def lp_pool2d_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                    window = xp[n, c, rows, cols]
                     norm = (np.abs(window) ** p).sum() ** (1 / p)
-                    if norm > 0:
+                    if norm > 0:  # d norm / d x = sign(x) (|x| / norm)^(p-1)
                         local = np.sign(window) * (np.abs(window) / norm) ** (p - 1)
-                        dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j] * local
+                        dxp[n, c, rows, cols] += dout[n, c, i, j] * local
     return _crop(dxp, pad, x.shape)
 
 
@@ -653,7 +655,8 @@ def lp_pool2d_backward_naive(dout, cache):
 def adaptive_bins(input_size, output_size):
     """PyTorch's adaptive-pooling bins along one axis.
 
-    Bin ``i`` is ``[floor(i * input_size / output_size), ceil((i + 1) * input_size / output_size))``.
+    Bin ``i`` is ``[floor(i * H / H_out), ceil((i + 1) * H / H_out))`` with ``H = input_size``
+    and ``H_out = output_size``.
     Bins overlap when ``input_size`` is not a multiple of ``output_size``, and repeat elements
     when ``output_size > input_size``.
 
@@ -724,7 +727,7 @@ def _averaging_matrix(input_size, output_size, dtype):
 
 
 def adaptive_avg_pool2d_naive(x, output_size):
-    """Adaptive average pooling with explicit loops; same arguments as :func:`adaptive_avg_pool2d`."""
+    """Adaptive average pooling with loops; same arguments as :func:`adaptive_avg_pool2d`."""
     h_out, w_out = _adaptive_params("adaptive_avg_pool2d_naive", x, output_size)
     n_batch, channels, h, w = x.shape
     out = np.empty((n_batch, channels, h_out, w_out), dtype=x.dtype)
@@ -759,8 +762,9 @@ def adaptive_avg_pool2d_backward(dout, cache):
 
 def adaptive_avg_pool2d_backward_naive(dout, cache):
     """Adaptive average pooling backward with loops: each bin spreads ``dout`` evenly."""
-    dout = _check_backward("adaptive_avg_pool2d_backward_naive", dout, cache,
-                           AdaptiveAvgPool2dCache, _adaptive_out_shape(cache, AdaptiveAvgPool2dCache))
+    fn = "adaptive_avg_pool2d_backward_naive"
+    dout = _check_backward(fn, dout, cache, AdaptiveAvgPool2dCache,
+                           _adaptive_out_shape(cache, AdaptiveAvgPool2dCache))
     x, (h_out, w_out) = cache
     n_batch, channels, h, w = x.shape
     dx = np.zeros_like(x)
@@ -864,8 +868,9 @@ def adaptive_max_pool2d_backward(dout, cache):
 
 def adaptive_max_pool2d_backward_naive(dout, cache):
     """Adaptive max pooling backward with loops: search every bin again for its first maximum."""
-    dout = _check_backward("adaptive_max_pool2d_backward_naive", dout, cache,
-                           AdaptiveMaxPool2dCache, _adaptive_out_shape(cache, AdaptiveMaxPool2dCache))
+    fn = "adaptive_max_pool2d_backward_naive"
+    dout = _check_backward(fn, dout, cache, AdaptiveMaxPool2dCache,
+                           _adaptive_out_shape(cache, AdaptiveMaxPool2dCache))
     x, (h_out, w_out) = cache.x, cache.output_size
     n_batch, channels, h, w = x.shape
     dx = np.zeros_like(x)
@@ -1067,7 +1072,7 @@ def max_pool_channels(x, pool_size):
 
 
 def max_pool_channels_naive(x, pool_size):
-    """Channel max pooling with loops over ``n, g, i, j``; same arguments as :func:`max_pool_channels`."""
+    """Channel max pooling with loops over ``n, g, i, j``; see :func:`max_pool_channels`."""
     k = _channel_params("max_pool_channels_naive", x, pool_size)
     n_batch, channels, h, w = x.shape
     out = np.empty((n_batch, channels // k, h, w), dtype=x.dtype)
