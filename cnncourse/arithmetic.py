@@ -102,7 +102,7 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
     24
     >>> conv_output_size(7, 3, stride=2)        # floor((7 - 3) / 2) + 1
     3
-    >>> conv_output_size(6, 3, stride=2, padding=1)  # floor(5 / 2) + 1: one row never visited
+    >>> conv_output_size(6, 3, stride=2, padding=1)  # floor(5 / 2) + 1: the last (padding) row unused
     3
     """
     fn = "conv_output_size"
@@ -335,7 +335,9 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
     str
         One line ``floor((i + 2*p - d*(k-1) - 1) / s) + 1 = floor(n/s) + 1 = o``; when the
         stride does not divide ``n = i + 2p - d(k - 1) - 1`` a second line says how many
-        rows/columns at the end of the padded input no window ever reaches.
+        rows/columns at the end of the padded input no window ever reaches (``n mod s``),
+        and how many of those are padding rather than input; when the stride is larger than
+        the effective kernel, a last line says how many are skipped between windows.
 
     Raises
     ------
@@ -348,7 +350,10 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
     floor((7 + 2*0 - 1*(3-1) - 1) / 2) + 1 = floor(4/2) + 1 = 3
     >>> print(explain_conv_output_size(8, 3, stride=2))
     floor((8 + 2*0 - 1*(3-1) - 1) / 2) + 1 = floor(5/2) + 1 = 3
-    the stride 2 does not divide 5 (remainder 1): the last 1 row/column of the padded input (size 8) is never visited
+    the stride 2 does not divide 5 (remainder 1): no window reaches the last 1 row/column of the padded input (size 8)
+    >>> print(explain_conv_output_size(8, 3, stride=3, padding=1))
+    floor((8 + 2*1 - 1*(3-1) - 1) / 3) + 1 = floor(7/3) + 1 = 3
+    the stride 3 does not divide 7 (remainder 1): no window reaches the last 1 row/column of the padded input (size 10) (only padding: every input row/column is used)
     """
     fn = "explain_conv_output_size"
     i, k, s, p, d = _conv_args(fn, input_size, kernel_size, stride, padding, dilation)
@@ -360,8 +365,19 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
     rest = n % s
     if rest:
         rows = "row/column" if rest == 1 else "rows/columns"
-        text += (f"\nthe stride {s} does not divide {n} (remainder {rest}): the last {rest} {rows} "
-                 f"of the padded input (size {i + 2 * p}) {'is' if rest == 1 else 'are'} never visited")
+        text += (f"\nthe stride {s} does not divide {n} (remainder {rest}): no window reaches the "
+                 f"last {rest} {rows} of the padded input (size {i + 2 * p})")
+        lost = max(0, rest - p)         # the trailing p of them are padding
+        if lost == 0:
+            text += " (only padding: every input row/column is used)"
+        elif lost < rest:
+            text += f" ({lost} of them input, {rest - lost} padding)"
+    k_eff = d * (k - 1) + 1
+    if s > k_eff and out > 1:
+        gap = s - k_eff
+        text += (f"\nthe stride {s} is larger than the {'effective ' if d > 1 else ''}kernel {k_eff}: "
+                 f"{gap} {'row/column is' if gap == 1 else 'rows/columns are'} skipped between "
+                 f"neighbouring windows")
     return text
 
 

@@ -290,9 +290,23 @@ def test_explain_conv_output_size_remainder():
     text = explain_conv_output_size(11, 3, stride=3, padding=1)
     first, second = text.split("\n")
     assert first == "floor((11 + 2*1 - 1*(3-1) - 1) / 3) + 1 = floor(10/3) + 1 = 4"
-    assert second == ("the stride 3 does not divide 10 (remainder 1): the last 1 row/column of the "
-                      "padded input (size 13) is never visited")
-    assert "last 2 rows/columns" in explain_conv_output_size(12, 3, stride=3, padding=1)
+    assert second == ("the stride 3 does not divide 10 (remainder 1): no window reaches the last 1 "
+                      "row/column of the padded input (size 13) (only padding: every input row/column is used)")
+    text = explain_conv_output_size(12, 3, stride=3, padding=1)
+    assert text.endswith("no window reaches the last 2 rows/columns of the padded input (size 14) "
+                         "(1 of them input, 1 padding)")
+    assert explain_conv_output_size(6, 3, stride=2, padding=1).endswith(
+        "(size 8) (only padding: every input row/column is used)")
+    assert explain_conv_output_size(8, 3, stride=2).endswith("of the padded input (size 8)")
+
+
+def test_explain_stride_larger_than_kernel():
+    assert explain_conv_output_size(5, 1, stride=2) == (
+        "floor((5 + 2*0 - 1*(1-1) - 1) / 2) + 1 = floor(4/2) + 1 = 3\n"
+        "the stride 2 is larger than the kernel 1: 1 row/column is skipped between neighbouring windows")
+    assert "skipped" not in explain_conv_output_size(9, 2, stride=3, dilation=2)   # k_eff 3 == s
+    assert explain_conv_output_size(9, 2, stride=5, dilation=2).endswith(
+        "the stride 5 is larger than the effective kernel 3: 2 rows/columns are skipped between neighbouring windows")
 
 
 @settings(max_examples=200, deadline=None)
@@ -304,6 +318,15 @@ def test_explain_agrees_with_conv_output_size(i, k, s, p, d):
     match = re.search(r"the last (\d+) row", text)
     visited_span = (conv_output_size(i, k, s, p, d) - 1) * s + d * (k - 1) + 1
     assert (int(match.group(1)) if match else 0) == i + 2 * p - visited_span
+    # input rows (not padding) beyond the last window's last tap
+    lost_input = max(0, (p + i - 1) - (visited_span - 1))
+    match = re.search(r"\((\d+) of them input", text)
+    if "only padding" in text:
+        assert lost_input == 0
+    elif match:
+        assert int(match.group(1)) == lost_input
+    else:
+        assert lost_input == (int(re.search(r"the last (\d+) row", text).group(1)) if "reaches" in text else 0)
 
 
 # --------------------------------------------------------------------------- receptive fields
