@@ -350,10 +350,10 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
     floor((7 + 2*0 - 1*(3-1) - 1) / 2) + 1 = floor(4/2) + 1 = 3
     >>> print(explain_conv_output_size(8, 3, stride=2))
     floor((8 + 2*0 - 1*(3-1) - 1) / 2) + 1 = floor(5/2) + 1 = 3
-    the stride 2 does not divide 5 (remainder 1): no window reaches the last 1 row/column of the padded input (size 8)
+    the stride 2 does not divide 5 (remainder 1): the last 1 row/column of the padded input (size 8) is never visited
     >>> print(explain_conv_output_size(8, 3, stride=3, padding=1))
     floor((8 + 2*1 - 1*(3-1) - 1) / 3) + 1 = floor(7/3) + 1 = 3
-    the stride 3 does not divide 7 (remainder 1): no window reaches the last 1 row/column of the padded input (size 10) (only padding: every input row/column is used)
+    the stride 3 does not divide 7 (remainder 1): the last 1 row/column of the padded input (size 10) is never visited (only padding: every input row/column is used)
     """
     fn = "explain_conv_output_size"
     i, k, s, p, d = _conv_args(fn, input_size, kernel_size, stride, padding, dilation)
@@ -365,8 +365,8 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
     rest = n % s
     if rest:
         rows = "row/column" if rest == 1 else "rows/columns"
-        text += (f"\nthe stride {s} does not divide {n} (remainder {rest}): no window reaches the "
-                 f"last {rest} {rows} of the padded input (size {i + 2 * p})")
+        text += (f"\nthe stride {s} does not divide {n} (remainder {rest}): the last {rest} {rows} "
+                 f"of the padded input (size {i + 2 * p}) {'is' if rest == 1 else 'are'} never visited")
         lost = max(0, rest - p)         # the trailing p of them are padding
         if lost == 0:
             text += " (only padding: every input row/column is used)"

@@ -290,14 +290,14 @@ def test_explain_conv_output_size_remainder():
     text = explain_conv_output_size(11, 3, stride=3, padding=1)
     first, second = text.split("\n")
     assert first == "floor((11 + 2*1 - 1*(3-1) - 1) / 3) + 1 = floor(10/3) + 1 = 4"
-    assert second == ("the stride 3 does not divide 10 (remainder 1): no window reaches the last 1 "
-                      "row/column of the padded input (size 13) (only padding: every input row/column is used)")
+    assert second == ("the stride 3 does not divide 10 (remainder 1): the last 1 row/column of the "
+                      "padded input (size 13) is never visited (only padding: every input row/column is used)")
     text = explain_conv_output_size(12, 3, stride=3, padding=1)
-    assert text.endswith("no window reaches the last 2 rows/columns of the padded input (size 14) "
+    assert text.endswith("the last 2 rows/columns of the padded input (size 14) are never visited "
                          "(1 of them input, 1 padding)")
     assert explain_conv_output_size(6, 3, stride=2, padding=1).endswith(
-        "(size 8) (only padding: every input row/column is used)")
-    assert explain_conv_output_size(8, 3, stride=2).endswith("of the padded input (size 8)")
+        "is never visited (only padding: every input row/column is used)")
+    assert explain_conv_output_size(8, 3, stride=2).endswith("of the padded input (size 8) is never visited")
 
 
 def test_explain_stride_larger_than_kernel():
@@ -326,7 +326,7 @@ def test_explain_agrees_with_conv_output_size(i, k, s, p, d):
     elif match:
         assert int(match.group(1)) == lost_input
     else:
-        assert lost_input == (int(re.search(r"the last (\d+) row", text).group(1)) if "reaches" in text else 0)
+        assert lost_input == (int(re.search(r"the last (\d+) row", text).group(1)) if "never visited" in text else 0)
 
 
 # --------------------------------------------------------------------------- receptive fields
