@@ -406,7 +406,17 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
 def avg_pool2d_naive(x, kernel_size, stride=None, padding=0):
     """Average pooling with explicit loops; same arguments as :func:`avg_pool2d`."""
     kernel, stride, pad = _pool_params("avg_pool2d_naive", x, kernel_size, stride, padding)
-    return _sum_pool_naive(x, kernel, stride, pad) / (kernel[0] * kernel[1])
+    (kh, kw), (sh, sw) = kernel, stride
+    xp = pad2d(x, _pad_all(pad))  # zeros, counted in the mean
+    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = out.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    out[n, c, i, j] = window.sum() / (kh * kw)
+    return out
 
 
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
@@ -436,8 +446,17 @@ def avg_pool2d_backward_naive(dout, cache):
     """Average pooling backward with loops over ``n, c, i, j``."""
     dout = _check_backward("avg_pool2d_backward_naive", dout, cache, AvgPool2dCache,
                            _cache_out_shape(cache, AvgPool2dCache))
-    x, kernel, stride, pad = cache
-    return _sum_pool_backward_naive(dout / (kernel[0] * kernel[1]), x, kernel, stride, pad)
+    x, (kh, kw), (sh, sw), pad = cache
+    dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = dout.shape
+    area = kh * kw
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    # every element of the window contributed 1/area of the output
+                    dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j] / area
+    return _crop(dxp, pad, x.shape)
 
 
 def sum_pool2d(x, kernel_size, stride=None, padding=0):
@@ -468,7 +487,16 @@ def sum_pool2d(x, kernel_size, stride=None, padding=0):
 def sum_pool2d_naive(x, kernel_size, stride=None, padding=0):
     """Sum pooling with explicit loops; same arguments as :func:`sum_pool2d`."""
     kernel, stride, pad = _pool_params("sum_pool2d_naive", x, kernel_size, stride, padding)
-    return _sum_pool_naive(x, kernel, stride, pad)
+    (kh, kw), (sh, sw) = kernel, stride
+    xp = pad2d(x, _pad_all(pad))
+    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
+    n_batch, channels, h_out, w_out = out.shape
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    out[n, c, i, j] = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
+    return out
 
 
 def sum_pool2d_forward(x, kernel_size, stride=None, padding=0):
@@ -492,33 +520,14 @@ def sum_pool2d_backward_naive(dout, cache):
     """Sum pooling backward with loops over ``n, c, i, j``."""
     dout = _check_backward("sum_pool2d_backward_naive", dout, cache, SumPool2dCache,
                            _cache_out_shape(cache, SumPool2dCache))
-    x, kernel, stride, pad = cache
-    return _sum_pool_backward_naive(dout, x, kernel, stride, pad)
-
-
-def _sum_pool_naive(x, kernel, stride, pad):
-    (kh, kw), (sh, sw) = kernel, stride
-    xp = pad2d(x, _pad_all(pad))
-    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
-    n_batch, channels, h_out, w_out = out.shape
-    for n in range(n_batch):
-        for c in range(channels):
-            for i in range(h_out):
-                for j in range(w_out):
-                    out[n, c, i, j] = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
-    return out
-
-
-def _sum_pool_backward_naive(g, x, kernel, stride, pad):
-    """Add ``g[n, c, i, j]`` to every element of window ``(i, j)``; then remove the padding."""
-    (kh, kw), (sh, sw) = kernel, stride
+    x, (kh, kw), (sh, sw), pad = cache
     dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
-    n_batch, channels, h_out, w_out = g.shape
+    n_batch, channels, h_out, w_out = dout.shape
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += g[n, c, i, j]
+                    dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j]
     return _crop(dxp, pad, x.shape)
 
 
