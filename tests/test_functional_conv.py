@@ -514,3 +514,23 @@ def test_conv_transpose2d_backward_rejects_wrong_dout_shape(backward):
     with pytest.raises(ValueError, match=r"conv_transpose2d_backward\w*: dout must have the "
                                          r"forward output's shape \(1, 2, 7, 7\), got \(1, 2, 3, 3\)"):
         backward(np.zeros((1, 2, 3, 3)), cache)
+
+
+@pytest.mark.parametrize("backward", [conv2d_backward, conv2d_backward_naive,
+                                      conv_transpose2d_backward, conv_transpose2d_backward_naive],
+                         ids=lambda f: f.__name__)
+def test_backward_rejects_foreign_cache(backward):
+    with pytest.raises(TypeError, match=rf"{backward.__name__}: cache must be the \w+Cache "
+                                        r"returned by \w+_forward, got tuple"):
+        backward(np.zeros((1, 1, 2, 2)), (np.zeros((1, 1, 3, 3)),))
+
+
+def test_conv2d_backward_does_not_modify_the_cache():
+    x, w, b = _conv_data((2, 2, 5, 4), (3, 2, 2, 2), True)
+    out, cache = conv2d_forward(x, w, b, padding=1)
+    saved = [a.copy() for a in (cache.x, cache.weight, cache.cols)]
+    dout = _rng(1).standard_normal(out.shape)
+    first = conv2d_backward(dout, cache)
+    for a, b_ in zip((cache.x, cache.weight, cache.cols), saved):
+        np.testing.assert_array_equal(a, b_)
+    _assert_grads_close(conv2d_backward(dout, cache), first)

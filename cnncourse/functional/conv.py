@@ -186,6 +186,13 @@ def _transpose_out_hw(x_shape, w_shape, stride, padding, output_padding, dilatio
                  + dilation[a] * (w_shape[2 + a] - 1) + output_padding[a] + 1 for a in (0, 1))
 
 
+def _check_cache(fn, cache, kind):
+    if not isinstance(cache, kind):
+        forward = "conv2d_forward" if kind is Conv2dCache else "conv_transpose2d_forward"
+        raise TypeError(f"{fn}: cache must be the {kind.__name__} returned by {forward}, "
+                        f"got {type(cache).__name__}")
+
+
 def _check_dout(fn, dout, expected_shape, dtype):
     dout = check_array(dout, "dout", fn, ndim=4)
     if dout.shape != tuple(expected_shape):
@@ -363,6 +370,7 @@ def conv2d_backward(dout, cache):
         (``book/backprop``).
     """
     fn = "conv2d_backward"
+    _check_cache(fn, cache, Conv2dCache)
     x, weight = cache.x, cache.weight
     n, c_in, h, w = x.shape
     c_out, _, kh, kw = weight.shape
@@ -445,6 +453,7 @@ def conv2d_backward_naive(dout, cache):
     ConvGrads
         ``dx`` (N, C_in, H, W), ``dweight`` (C_out, C_in, kH, kW), ``dbias`` (C_out,) or None.
     """
+    _check_cache("conv2d_backward_naive", cache, Conv2dCache)
     x, weight = cache.x, cache.weight
     dout = _check_dout("conv2d_backward_naive", dout, _conv2d_out_shape(cache), x.dtype)
     (sh, sw), (dh, dw) = cache.stride, cache.dilation
@@ -565,6 +574,7 @@ def conv_transpose2d_backward(dout, cache):
         ``dx`` (N, C_in, H, W), ``dweight`` (C_in, C_out, kH, kW), ``dbias`` (C_out,) or None.
     """
     fn = "conv_transpose2d_backward"
+    _check_cache(fn, cache, ConvTranspose2dCache)
     x, weight = cache.x, cache.weight
     n, c_in, h, w = x.shape
     _, c_out, kh, kw = weight.shape
@@ -642,6 +652,7 @@ def conv_transpose2d_backward_naive(dout, cache):
     ConvGrads
         ``dx`` (N, C_in, H, W), ``dweight`` (C_in, C_out, kH, kW), ``dbias`` (C_out,) or None.
     """
+    _check_cache("conv_transpose2d_backward_naive", cache, ConvTranspose2dCache)
     x, weight = cache.x, cache.weight
     n_batch, c_in, h, w = x.shape
     _, c_out, kh, kw = weight.shape
