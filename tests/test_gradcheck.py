@@ -194,6 +194,24 @@ def test_check_gradient_tolerance(rng):
     assert check_gradient(lambda x: np.sum(x ** 3), x, nearly, tol=1e-4).passed
 
 
+def test_check_gradient_relative_to_max_tolerates_near_zero_entries():
+    # d/dx sum(x^2) at x = [1e-12, 1]: the first entry is ~1e-12 and its numerical value is
+    # pure rounding noise, so the element-wise check fails although the gradient is right
+    x = np.array([1e-12, 1.0, 2.0])
+    f = lambda x: np.sum(x ** 2) + 10.0                          # noqa: E731
+    strict = check_gradient(f, x, 2 * x)
+    assert not strict.passed and strict.index == (0,)
+    loose = check_gradient(f, x, 2 * x, relative_to="max")
+    assert loose.passed, str(loose)
+    wrong = 2 * x
+    wrong[2] = 4.1
+    report = check_gradient(f, x, wrong, relative_to="max")
+    assert not report.passed and report.index == (2,)
+    assert report.max_rel_error == pytest.approx(0.1 / 4.1, rel=1e-6)
+    with pytest.raises(ValueError, match=r"check_gradient: relative_to must be 'element' or 'max', got 'sum'"):
+        check_gradient(f, x, 2 * x, relative_to="sum")
+
+
 def test_check_gradient_nan_fails():
     x = np.array([1.0, 2.0])
     report = check_gradient(lambda x: np.sum(x ** 2), x, np.array([2.0, np.nan]))
