@@ -361,7 +361,8 @@ def test_conv2d_rejects_channel_mismatch(impl):
 
 @pytest.mark.parametrize("impl", [conv2d, conv2d_naive], ids=["fast", "naive"])
 def test_conv2d_rejects_3d_x(impl):
-    with pytest.raises(ValueError, match=r"conv2d\w*: x must be 4-D \(N, C, H, W\), got shape \(1, 28, 28\)"):
+    msg = r"conv2d\w*: x must be 4-D \(N, C, H, W\), got shape \(1, 28, 28\)"
+    with pytest.raises(ValueError, match=msg):
         impl(X[0], W)
 
 
@@ -495,7 +496,8 @@ def test_conv_transpose2d_rejects_empty_output():
 
 @pytest.mark.parametrize("name, value, error", [
     ("stride", 0, ValueError), ("dilation", (1, 0), ValueError), ("padding", -1, ValueError),
-    ("output_padding", -1, ValueError), ("stride", 1.5, TypeError), ("output_padding", "1", TypeError),
+    ("output_padding", -1, ValueError), ("stride", 1.5, TypeError),
+    ("output_padding", "1", TypeError),
 ], ids=lambda v: str(v) if not isinstance(v, type) else v.__name__)
 def test_conv_transpose2d_rejects_bad_sizes(name, value, error):
     with pytest.raises(error, match=f"conv_transpose2d: {name} must be"):
@@ -511,8 +513,9 @@ def test_conv_transpose2d_rejects_dtype_mismatch():
                          ids=["fast", "naive"])
 def test_conv_transpose2d_backward_rejects_wrong_dout_shape(backward):
     out, cache = conv_transpose2d_forward(np.zeros((1, 1, 3, 3)), np.zeros((1, 2, 3, 3)), stride=2)
-    with pytest.raises(ValueError, match=r"conv_transpose2d_backward\w*: dout must have the "
-                                         r"forward output's shape \(1, 2, 7, 7\), got \(1, 2, 3, 3\)"):
+    msg = (r"conv_transpose2d_backward\w*: dout must have the forward output's shape "
+           r"\(1, 2, 7, 7\), got \(1, 2, 3, 3\)")
+    with pytest.raises(ValueError, match=msg):
         backward(np.zeros((1, 2, 3, 3)), cache)
 
 

@@ -2,13 +2,13 @@
 
 Each op comes in five public functions (see :mod:`cnncourse.functional`):
 
-========================  ==================================================================
-``conv2d``                fast forward: im2col + one matrix multiplication (GEMM)
-``conv2d_naive``          the same result with explicit loops (the book's teaching version)
-``conv2d_forward``        fast forward that also returns a :class:`Conv2dCache`
-``conv2d_backward``       fast backward: two GEMMs and a col2im (slice-adds, no ``np.add.at``)
+=========================  ====================================================================
+``conv2d``                 fast forward: im2col + one matrix multiplication (GEMM)
+``conv2d_naive``           the same result with explicit loops (the book's teaching version)
+``conv2d_forward``         fast forward that also returns a :class:`Conv2dCache`
+``conv2d_backward``        fast backward: two GEMMs and a col2im (slice-adds, no ``np.add.at``)
 ``conv2d_backward_naive``  loop backward, using only the inputs saved in the cache
-========================  ==================================================================
+=========================  ====================================================================
 
 and likewise ``conv_transpose2d*``. Like PyTorch, "convolution" here is cross-correlation (no
 kernel flip). The chapters ``book/convolution``, ``book/padding-stride`` and ``book/backprop``
@@ -196,8 +196,8 @@ def _check_cache(fn, cache, kind):
 def _check_dout(fn, dout, expected_shape, dtype):
     dout = check_array(dout, "dout", fn, ndim=4)
     if dout.shape != tuple(expected_shape):
-        raise ValueError(f"{fn}: dout must have the forward output's shape {tuple(expected_shape)}, "
-                         f"got {dout.shape}")
+        raise ValueError(f"{fn}: dout must have the forward output's shape "
+                         f"{tuple(expected_shape)}, got {dout.shape}")
     if dout.dtype != dtype:
         raise TypeError(f"{fn}: dout has dtype {dout.dtype} but the forward ran in {dtype}")
     return dout
@@ -428,7 +428,9 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
                 for j in range(w_out):
                     # the window under output pixel (i, j): every input channel, kH x kW taps
                     top, left = i * sh, j * sw
-                    window = xp[n, :, top:top + dh * (kh - 1) + 1:dh, left:left + dw * (kw - 1) + 1:dw]
+                    rows = slice(top, top + dh * (kh - 1) + 1, dh)
+                    cols = slice(left, left + dw * (kw - 1) + 1, dw)
+                    window = xp[n, :, rows, cols]
                     out[n, o, i, j] = np.sum(window * weight[o])
             if bias is not None:
                 out[n, o] += bias[o]
