@@ -1,0 +1,108 @@
+"""Tests for cnncourse.functional.loss and the loss modules in cnncourse.nn."""
+import math
+
+import numpy as np
+import pytest
+
+from cnncourse import nn
+from cnncourse.functional import loss as F
+from cnncourse.gradcheck import check_gradient
+
+
+def test_cross_entropy_hand_values():
+    assert F.cross_entropy(np.zeros((4, 10)), np.array([0, 1, 2, 9])) == pytest.approx(math.log(10))
+    logits = np.log(np.array([[0.25, 0.75], [0.5, 0.5]]))
+    assert F.cross_entropy(logits, np.array([1, 0])) == pytest.approx(-(math.log(0.75) + math.log(0.5)) / 2)
+    assert F.cross_entropy(logits, np.array([1, 0]), reduction="sum") == pytest.approx(
+        -(math.log(0.75) + math.log(0.5)))
+    loss, cache = F.cross_entropy_forward(logits, np.array([1, 0]))
+    np.testing.assert_allclose(F.cross_entropy_backward(1.0, cache),
+                               [[0.125, -0.125], [-0.25, 0.25]])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_gradient(reduction):
+    rng = np.random.default_rng(0)
+    logits, targets = rng.standard_normal((5, 7)), rng.integers(0, 7, 5)
+    _, cache = F.cross_entropy_forward(logits, targets, reduction)
+    dlogits = F.cross_entropy_backward(2.5, cache)
+    report = check_gradient(lambda z: 2.5 * F.cross_entropy(z, targets, reduction), logits, dlogits)
+    assert report.passed, str(report)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_large_logits(dtype):
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3]], dtype=dtype)
+    criterion = nn.CrossEntropyLoss()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        loss = criterion(logits, np.array([1, 1]))
+        grad = criterion.backward()
+    assert np.isfinite(loss) and loss == pytest.approx(1e4)       # (2e4 + 0) / 2
+    assert grad.dtype == dtype and np.isfinite(grad).all()
+    np.testing.assert_allclose(grad, [[0.5, -0.5, 0], [0, 0, 0]], atol=1e-7)
+
+
+def test_cross_entropy_module():
+    rng = np.random.default_rng(1)
+    logits, targets = rng.standard_normal((6, 4)).astype(np.float32), rng.integers(0, 4, 6)
+    criterion = nn.CrossEntropyLoss()
+    loss = criterion(logits, targets)
+    assert isinstance(loss, float) and loss == pytest.approx(F.cross_entropy(logits, targets))
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    onehot = np.eye(4)[targets]
+    np.testing.assert_allclose(criterion.backward(), (probs - onehot) / 6, rtol=1e-5, atol=1e-7)
+    assert criterion.backward().dtype == np.float32
+    np.testing.assert_allclose(criterion.backward(3.0), 3 * criterion.backward(), rtol=1e-6)
+    assert nn.CrossEntropyLoss(reduction="sum")(logits, targets) == pytest.approx(6 * loss, rel=1e-6)
+
+
+def test_mse():
+    rng = np.random.default_rng(2)
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    assert F.mse(pred, target) == pytest.approx(np.mean((pred - target) ** 2))
+    assert F.mse(pred, target, "sum") == pytest.approx(np.sum((pred - target) ** 2))
+    for reduction in ("mean", "sum"):
+        _, cache = F.mse_forward(pred, target, reduction)
+        report = check_gradient(lambda p: F.mse(p, target, reduction), pred, F.mse_backward(1.0, cache))
+        assert report.passed, str(report)
+    criterion = nn.MSELoss()
+    assert criterion(pred.astype(np.float32), target.astype(np.float32)) == pytest.approx(
+        F.mse(pred, target), rel=1e-6)
+    grad = criterion.backward()
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 2 * (pred - target) / 12, rtol=1e-5)
+
+
+@pytest.mark.parametrize("logits, targets, error, match", [
+    (np.zeros((2, 3)), np.array([0, 3]), ValueError,
+     r"cross_entropy: targets must be class indices in \[0, 2\] for 3 classes, got 3"),
+    (np.zeros((2, 3)), np.array([-1, 0]), ValueError, r"class indices in \[0, 2\] .*got -1"),
+    (np.zeros((2, 3)), np.array([0, 1, 2]), ValueError,
+     r"targets must have shape \(N,\) = \(2,\) to match logits.shape=\(2, 3\), got targets.shape=\(3,\)"),
+    (np.zeros((2, 3)), np.array([[0], [1]]), ValueError, r"got targets.shape=\(2, 1\)"),
+    (np.zeros((2, 3)), np.array([0.0, 1.0]), TypeError,
+     r"targets must hold integer class labels, got dtype float64 \(convert with targets.astype\(np.int64\)\)"),
+    (np.zeros((2, 3)), [0, 1], TypeError, "targets must be a numpy ndarray"),
+    (np.zeros((2, 3, 4)), np.array([0, 1]), ValueError,
+     r"cross_entropy: logits must be 2-D \(N, C\), got logits.shape=\(2, 3, 4\)"),
+    (np.zeros(3), np.array([0]), ValueError, "logits must be 2-D"),
+    (np.zeros((2, 3), int), np.array([0, 1]), TypeError, "logits must have a floating dtype"),
+])
+def test_cross_entropy_errors(logits, targets, error, match):
+    with pytest.raises(error, match=match):
+        F.cross_entropy(logits, targets)
+    with pytest.raises(error, match=match):
+        nn.CrossEntropyLoss()(logits, targets)
+
+
+def test_other_loss_errors():
+    with pytest.raises(ValueError, match=r"mse: target must have the shape of input, got "
+                                         r"input.shape=\(2, 3\) and target.shape=\(3, 2\)"):
+        F.mse(np.zeros((2, 3)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="cross_entropy: reduction must be 'mean' or 'sum', got 'none'"):
+        F.cross_entropy(np.zeros((1, 2)), np.array([0]), reduction="none")
+    _, cache = F.cross_entropy_forward(np.zeros((1, 2)), np.array([0]))
+    with pytest.raises(TypeError, match="cross_entropy_backward: dloss must be a number"):
+        F.cross_entropy_backward(np.ones(2), cache)
+    with pytest.raises(RuntimeError, match=r"CrossEntropyLoss\(\): backward\(\) called before forward"):
+        nn.CrossEntropyLoss().backward()
