@@ -205,6 +205,8 @@ def convolve1d(x, k, mode: str = "full") -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- 2D
+# The book includes this function's source (first-convolution and convolution chapters,
+# ``:pyobject: _correlate2d_full``): keep its name and keep it a plain loop.
 def _correlate2d_full(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     """The full 2D cross-correlation: one window-times-kernel dot product per position."""
     H, W = x.shape
