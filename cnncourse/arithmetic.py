@@ -493,9 +493,13 @@ def receptive_field(layers, axis: int = 0) -> list[ReceptiveField]:
         One ``(size, jump, start)`` per layer, from the recurrence (input: size 1, jump 1,
         start 0)::
 
+            k_eff     = d(k - 1) + 1                       (effective kernel size)
             jump_out  = jump_in * s
-            size_out  = size_in + d(k - 1) * jump_in
-            start_out = start_in + ((d(k - 1) + 1 - 1) / 2 - p) * jump_in
+            size_out  = size_in + (k_eff - 1) * jump_in
+            start_out = start_in + ((k_eff - 1) / 2 - p) * jump_in
+
+        ``start`` is the input coordinate of the centre of output pixel 0's field, so output
+        pixel ``j`` is centred on ``start + j * jump``.
 
     Raises
     ------
