@@ -1,0 +1,375 @@
+"""Exercises of the chapter *Backpropagation through a CNN* (``book/backprop.ipynb``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Exercise, Mistake, register
+
+CHAPTER = "backprop"
+
+
+# --------------------------------------------------------------------------- backprop.relu-backward
+
+def relu_backward(dout, x):
+    """Gradient of ReLU: ``dout`` where ``x > 0`` and 0 elsewhere (also at ``x == 0``)."""
+    from cnncourse.functional import relu_backward as reference
+
+    return reference(dout, x)
+
+
+def _relu_cases(rng):
+    cases = [
+        Case((np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 2.0])), description="negative, zero, positive"),
+        Case((np.array([[5.0, -5.0], [0.5, 2.0]]), np.array([[3.0, 3.0], [-0.1, 0.0]])),
+             description="negative upstream gradients"),
+        Case((np.full((1, 2, 2, 3), 2.0), np.arange(12.0).reshape(1, 2, 2, 3) - 6), description="NCHW batch"),
+    ]
+    for _ in range(4):
+        shape = tuple(rng.integers(1, 5, size=int(rng.integers(1, 5))))
+        x = rng.standard_normal(shape)
+        x[rng.random(shape) < 0.2] = 0.0
+        cases.append(Case((rng.standard_normal(shape), x), description="random with zeros (seeded)"))
+    return cases
+
+
+def _relu_mask_only(dout, x):  # returned the derivative, forgot to multiply by dout
+    return (x > 0).astype(dout.dtype)
+
+
+def _relu_ge(dout, x):  # x >= 0: gradient 1 at exactly zero
+    return dout * (x >= 0)
+
+
+def _relu_of_dout(dout, x):  # applied ReLU to the gradient itself
+    return np.maximum(dout, 0)
+
+
+register(Exercise(
+    id="backprop.relu-backward",
+    title="ReLU backward",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write relu_backward(dout, x): the gradient of the loss with respect to the input x "
+           "of relu(x) = max(x, 0), given the upstream gradient dout (same shape). Take the "
+           "derivative at exactly x == 0 to be 0, as PyTorch does.",
+    reference=relu_backward,
+    cases=_relu_cases,
+    hints=[
+        "ReLU's derivative is 1 where x > 0 and 0 elsewhere. The chain rule multiplies the "
+        "upstream gradient by it.",
+        "dout * (x > 0): the boolean mask becomes 0/1 in the product. Use the input x, not dout, "
+        "to decide.",
+    ],
+    mistakes=[
+        Mistake("forgot dout", "You returned ReLU's derivative only; the chain rule multiplies it "
+                "by the upstream gradient: dout * (x > 0).", wrong=_relu_mask_only),
+        Mistake("x >= 0", "At x == 0 your gradient is dout; the convention (PyTorch's) is 0 there: "
+                "use x > 0, not x >= 0.", wrong=_relu_ge),
+        Mistake("relu of dout", "You applied ReLU to the gradient; the mask must come from the "
+                "forward input x (where was the unit active?), whatever the sign of dout.",
+                wrong=_relu_of_dout),
+    ],
+    examples_wrong=[
+        (_relu_mask_only, "upstream gradient"),
+        (_relu_ge, "x > 0"),
+        (_relu_of_dout, "forward input"),
+    ],
+    explanation="Where the unit was active (x > 0) ReLU is the identity and passes the gradient "
+                "through; where it was not, its output did not depend on x, so the gradient is 0.",
+))
+
+
+# --------------------------------------------------------------------------- backprop.softmax-ce
+
+def softmax_ce_grad(logits, y):
+    """Gradient of the mean softmax cross-entropy w.r.t. ``logits`` (N, C): ``(softmax - onehot) / N``."""
+    from cnncourse.functional import cross_entropy_backward, cross_entropy_forward
+
+    return cross_entropy_backward(1.0, cross_entropy_forward(logits, y)[1])
+
+
+def _ce_cases(rng):
+    cases = [
+        Case((np.zeros((1, 3)), np.array([0])), description="one sample, equal logits"),
+        Case((np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 5.0]]), np.array([0, 1])), description="two samples"),
+        Case((np.array([[1000.0, 0.0], [-1000.0, 1000.0]]), np.array([1, 1])),
+             description="huge logits (subtract the max!)"),
+    ]
+    for _ in range(4):
+        N, C = rng.integers(1, 7), rng.integers(2, 6)
+        cases.append(Case((rng.standard_normal((N, C)) * 3, rng.integers(0, C, size=N)),
+                          description="random (seeded)"))
+    return cases
+
+
+def _ce_no_mean(logits, y):  # sum instead of mean
+    return softmax_ce_grad(logits, y) * logits.shape[0]
+
+
+def _ce_no_onehot(logits, y):  # softmax / N, the target never subtracted
+    from cnncourse.functional import softmax
+
+    return softmax(logits, axis=1) / logits.shape[0]
+
+
+def _ce_unstable(logits, y):  # softmax without subtracting the max: inf / inf = nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(logits)
+        return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y]) / len(y)
+
+
+def _ce_sign(logits, y):
+    return -softmax_ce_grad(logits, y)
+
+
+register(Exercise(
+    id="backprop.softmax-ce-grad",
+    title="Gradient of softmax cross-entropy",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write softmax_ce_grad(logits, y): the gradient of the MEAN cross-entropy loss "
+           "L = -(1/N) sum_n log softmax(logits_n)[y_n] with respect to logits (N, C); y holds "
+           "N integer labels. Use the result derived in the chapter.",
+    reference=softmax_ce_grad,
+    cases=_ce_cases,
+    hints=[
+        "For one sample the gradient is softmax(z) - onehot(y): the predicted probabilities, "
+        "minus 1 at the true class.",
+        "Compute softmax stably: subtract each row's maximum before np.exp.",
+        "The loss is a mean over N samples, so divide the whole gradient by N.",
+    ],
+    mistakes=[
+        Mistake("no mean", "Your gradient is N times too large: the loss is the mean over the "
+                "batch, so divide by N.", wrong=_ce_no_mean),
+        Mistake("no onehot", "You forgot to subtract the one-hot target: the gradient is "
+                "(softmax - onehot(y)) / N, negative at the true class.", wrong=_ce_no_onehot),
+        Mistake("sign", "Your gradient has the wrong sign: it is softmax - onehot (the "
+                "probability of the true class can only rise if its logit's gradient is "
+                "negative).", wrong=_ce_sign),
+        Mistake("overflow", "Your answer contains NaN or inf: exp of a large logit overflows. "
+                "Subtract each row's maximum before exponentiating; softmax does not change.",
+                when=lambda got, expected, case: isinstance(got, np.ndarray)
+                and got.shape == expected.shape and not np.all(np.isfinite(got))),
+    ],
+    examples_wrong=[
+        (_ce_no_mean, "divide by N"),
+        (_ce_no_onehot, "one-hot"),
+        (_ce_sign, "wrong sign"),
+        (_ce_unstable, "maximum"),
+    ],
+    explanation="d(-log s_y)/dz_k = s_k - [k == y]: the softmax Jacobian and the log cancel into "
+                "the simplest gradient in deep learning. The mean over the batch divides by N.",
+))
+
+
+# --------------------------------------------------------------------------- backprop.conv-backward
+
+def conv_backward(x, w, b, dout):
+    """Gradients ``(dx, dw, db)`` of ``out = conv2d(x, w, b)`` (stride 1, no padding).
+
+    x (N, C_in, H, W), w (C_out, C_in, kH, kW), b (C_out,), dout (N, C_out, H_out, W_out).
+    """
+    from cnncourse.functional import conv2d_backward, conv2d_forward
+
+    _, cache = conv2d_forward(x, w, b)
+    return tuple(conv2d_backward(dout, cache))
+
+
+def _conv_case(rng, N, C_in, H, W, C_out, kH, kW, description):
+    x = rng.standard_normal((N, C_in, H, W))
+    w = rng.standard_normal((C_out, C_in, kH, kW))
+    b = rng.standard_normal(C_out)
+    dout = rng.standard_normal((N, C_out, H - kH + 1, W - kW + 1))
+    return Case((x, w, b, dout), description=description)
+
+
+def _conv_cases(rng):
+    cases = [
+        Case((np.arange(9.0).reshape(1, 1, 3, 3), np.array([[[[1.0, 2.0], [3.0, 4.0]]]]),
+              np.array([0.5]), np.ones((1, 1, 2, 2))), description="one 3x3 image, one 2x2 kernel"),
+        _conv_case(rng, 1, 1, 4, 6, 1, 2, 3, "non-square image and kernel"),
+        _conv_case(rng, 2, 3, 5, 4, 2, 3, 2, "batch 2, 3 channels in, 2 out"),
+        _conv_case(rng, 1, 2, 3, 3, 4, 1, 1, "1x1 kernels"),
+    ]
+    for _ in range(3):
+        N, C_in, C_out = (int(v) for v in rng.integers(1, 4, size=3))
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        H, W = kH + int(rng.integers(0, 4)), kW + int(rng.integers(0, 4))
+        cases.append(_conv_case(rng, N, C_in, H, W, C_out, kH, kW, "random (seeded)"))
+    return cases
+
+
+def _conv_no_bias(x, w, b, dout):  # forgot the bias
+    dx, dw, _ = conv_backward(x, w, b, dout)
+    return dx, dw, np.zeros_like(b)
+
+
+def _conv_no_flip(x, w, b, dout):  # dx with the kernel not flipped (a correlation instead)
+    dx, dw, db = conv_backward(x, w, b, dout)
+    return conv_backward(x, w[:, :, ::-1, ::-1].copy(), b, dout)[0], dw, db
+
+
+def _conv_bias_first_sample(x, w, b, dout):  # db from the first sample only
+    dx, dw, _ = conv_backward(x, w, b, dout)
+    return dx, dw, dout[0].sum(axis=(1, 2))
+
+
+def _conv_dw_mean(x, w, b, dout):  # dw averaged over the output positions instead of summed
+    dx, dw, db = conv_backward(x, w, b, dout)
+    return dx, dw / (dout.shape[2] * dout.shape[3]), db
+
+
+register(Exercise(
+    id="backprop.conv-backward",
+    title="Convolution backward with loops",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write conv_backward(x, w, b, dout) for out = conv2d(x, w, b) with stride 1 and no "
+           "padding (out[n, o, i, j] = sum(x[n, :, i:i+kH, j:j+kW] * w[o]) + b[o]). Return the "
+           "tuple (dx, dw, db) of the gradients with respect to x (N, C_in, H, W), w (C_out, "
+           "C_in, kH, kW) and b (C_out,), given dout (N, C_out, H_out, W_out).",
+    reference=conv_backward,
+    cases=_conv_cases,
+    hints=[
+        "Loop over n, o, i, j exactly as the forward pass does. Each output pixel used one "
+        "window of x, the kernel w[o] and the bias b[o]; send its gradient g = dout[n, o, i, j] "
+        "back to each of them.",
+        "dx[n, :, i:i+kH, j:j+kW] += g * w[o];  dw[o] += g * x[n, :, i:i+kH, j:j+kW]. Use +=: "
+        "windows overlap and every position adds to the same kernel.",
+        "b[o] was added to every output pixel of channel o in every image: db = "
+        "dout.sum(axis=(0, 2, 3)).",
+    ],
+    mistakes=[
+        Mistake("forgot the bias", "Your db is all zeros: the bias was added to every output pixel, "
+                "so its gradient is the sum of dout over the batch and both spatial axes, "
+                "dout.sum(axis=(0, 2, 3)).", wrong=_conv_no_bias),
+        Mistake("kernel not flipped", "Your dx is the upstream gradient correlated with the kernel; "
+                "the gradient with respect to the input is a FULL CONVOLUTION with the kernel "
+                "(the kernel flipped), i.e. a transposed convolution. Scatter g * w[o] onto each "
+                "window and the flip happens by itself.", wrong=_conv_no_flip),
+        Mistake("bias one sample", "Your db only counts the first image: sum dout over the batch "
+                "axis too, dout.sum(axis=(0, 2, 3)).", wrong=_conv_bias_first_sample),
+        Mistake("dw averaged", "Your dw is too small by a factor H_out * W_out: the kernel's "
+                "gradient is the SUM of its contributions from every output position.",
+                wrong=_conv_dw_mean),
+    ],
+    examples_wrong=[
+        (_conv_no_bias, "db is all zeros"),
+        (_conv_no_flip, "FULL CONVOLUTION"),
+        (_conv_bias_first_sample, "batch axis"),
+        (_conv_dw_mean, "SUM"),
+    ],
+    explanation="Every output pixel is a dot product of a window with the kernel plus the bias, "
+                "so its gradient goes back to the window (times the kernel), to the kernel "
+                "(times the window) and to the bias (as is). Summed over all output pixels these "
+                "are a full convolution of dout with the kernel (dx), a cross-correlation of x "
+                "with dout (dw) and a sum (db).",
+))
+
+
+# --------------------------------------------------------------------------- backprop.maxpool-backward
+
+def maxpool_backward(x, dout, kernel_size, stride):
+    """Max-pool backward for one map ``x`` (H, W), square window, no padding.
+
+    Each ``dout[i, j]`` goes to the FIRST maximum (row-major) of its window; overlapping
+    windows add up.
+    """
+    from cnncourse.functional import max_pool2d_backward, max_pool2d_forward
+
+    _, cache = max_pool2d_forward(x[None, None], kernel_size, stride)
+    return max_pool2d_backward(dout[None, None], cache)[0, 0]
+
+
+def _pool_case(x, k, s, description, rng=None):
+    H_out = (x.shape[0] - k) // s + 1
+    W_out = (x.shape[1] - k) // s + 1
+    dout = (np.arange(1.0, H_out * W_out + 1).reshape(H_out, W_out) if rng is None
+            else rng.standard_normal((H_out, W_out)))
+    return Case((x, dout, k, s), description=description)
+
+
+def _maxpool_cases(rng):
+    cases = [
+        _pool_case(np.array([[1.0, 2.0], [4.0, 3.0]]), 2, 2, "one 2x2 window"),
+        _pool_case(np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0]]), 2, 2,
+                   "ties (post-ReLU zeros): only the first maximum gets the gradient"),
+        _pool_case(np.array([[1.0, 5.0, 2.0], [0.0, 3.0, 1.0], [2.0, 0.0, 4.0]]), 2, 1,
+                   "overlapping windows share a maximum: gradients add"),
+        _pool_case(np.arange(20.0).reshape(4, 5) % 7, 2, 2, "non-square, stride does not divide"),
+        _pool_case(np.arange(30.0).reshape(6, 5) % 4, 3, 2, "overlapping windows with ties"),
+    ]
+    for _ in range(4):
+        H, W = (int(v) for v in rng.integers(3, 8, size=2))
+        k, s = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        x = np.round(rng.standard_normal((H, W)), 1)
+        cases.append(_pool_case(x, k, s, "random (seeded)", rng))
+    return cases
+
+
+def _maxpool_all_ties(x, dout, kernel_size, stride):  # every tied maximum gets the gradient
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            window = x[i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
+            dx[i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size] += \
+                dout[i, j] * (window == window.max())
+    return dx
+
+
+def _maxpool_overwrite(x, dout, kernel_size, stride):  # = instead of +=
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            window = x[i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
+            a, b = np.unravel_index(np.argmax(window), window.shape)
+            dx[i * stride + a, j * stride + b] = dout[i, j]
+    return dx
+
+
+def _maxpool_spread(x, dout, kernel_size, stride):  # average-pool backward instead
+    from cnncourse.functional import avg_pool2d_backward, avg_pool2d_forward
+
+    _, cache = avg_pool2d_forward(x[None, None], kernel_size, stride)
+    return avg_pool2d_backward(dout[None, None], cache)[0, 0]
+
+
+register(Exercise(
+    id="backprop.maxpool-backward",
+    title="Max-pool backward with loops",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write maxpool_backward(x, dout, kernel_size, stride) for one map x (H, W) max-pooled "
+           "with square windows and no padding: return dx (H, W). Each dout[i, j] goes to the "
+           "position of the maximum of window (i, j); when several elements tie, only the FIRST "
+           "one in row-major order (what np.argmax finds) gets it; where windows overlap the "
+           "gradients add up.",
+    reference=maxpool_backward,
+    cases=_maxpool_cases,
+    hints=[
+        "Start from dx = np.zeros_like(x) and loop over the output positions (i, j) of dout.",
+        "In the window x[i*s:i*s+k, j*s:j*s+k], a, b = np.unravel_index(np.argmax(window), "
+        "window.shape) is the first maximum.",
+        "dx[i*s + a, j*s + b] += dout[i, j]; with +=, an element that wins two overlapping "
+        "windows receives both gradients.",
+    ],
+    mistakes=[
+        Mistake("all ties", "You sent the gradient to every tied maximum. The forward pass "
+                "picked one element (the first), so only that element receives the gradient; "
+                "otherwise the gradient is counted twice. Use np.argmax.", wrong=_maxpool_all_ties),
+        Mistake("overwrite", "Where windows overlap you overwrote the gradient (=) instead of "
+                "adding (+=): an element that is the maximum of two windows receives both "
+                "gradients.", wrong=_maxpool_overwrite),
+        Mistake("spread", "You spread the gradient over the window as average pooling does; "
+                "max pooling routes it all to the maximum.", wrong=_maxpool_spread),
+    ],
+    examples_wrong=[
+        (_maxpool_all_ties, "every tied maximum"),
+        (_maxpool_overwrite, "+="),
+        (_maxpool_spread, "routes it all"),
+    ],
+    explanation="max is locally the identity on the winning element and constant in the others, "
+                "so the gradient flows only to the winner. Ties need a rule that matches the "
+                "forward pass (the first maximum, as PyTorch), and overlapping windows "
+                "accumulate.",
+))
