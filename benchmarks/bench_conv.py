@@ -1,8 +1,10 @@
 """conv2d forward + backward (float32): cnncourse's im2col version vs its loops vs PyTorch CPU.
 
 Every implementation does one forward and one backward for x, weight and bias with the same
-fixed upstream gradient. The loop version takes minutes on the two largest shapes, so it is
-timed only on the two small ones (the case name says so).
+fixed upstream gradient. The loop version would take minutes on the two largest shapes (about
+2 million window dot products forward, twice that backward), so it is timed only on the two
+LeNet shapes, once each; the other case names say "(no naive)". ``quick`` divides the batch
+by 8 (the names show the batch actually used).
 """
 from __future__ import annotations
 
@@ -12,19 +14,22 @@ from run import Case, torch_or_none
 
 from cnncourse.functional import conv as F
 
-# (name, N, C_in, H, W, C_out, k, stride, padding, time the naive loops?)
+# (label, N, C_in, H, W, C_out, k, stride, padding, time the naive loops?)
 SHAPES = [
-    ("LeNet conv1 64x1x28x28, 6@5x5 p2", 64, 1, 28, 28, 6, 5, 1, 2, True),
-    ("LeNet conv2 64x6x14x14, 16@5x5", 64, 6, 14, 14, 16, 5, 1, 0, True),
-    ("32x64x32x32, 64@3x3 p1 (no naive)", 32, 64, 32, 32, 64, 3, 1, 1, False),
-    ("32x32x32x32, 64@3x3 s2 p1 (no naive)", 32, 32, 32, 32, 64, 3, 2, 1, False),
+    ("LeNet c1", 64, 1, 28, 28, 6, 5, 1, 2, True),
+    ("LeNet c2", 64, 6, 14, 14, 16, 5, 1, 0, True),
+    ("", 32, 64, 32, 32, 64, 3, 1, 1, False),
+    ("", 32, 32, 32, 32, 64, 3, 2, 1, False),
 ]
 
 
-def _case(name, n, c_in, h, w, c_out, k, stride, padding, with_naive, quick, torch):
+def _case(label, n, c_in, h, w, c_out, k, stride, padding, with_naive, quick, torch):
     rng = np.random.default_rng(0)
     if quick:
         n = max(2, n // 8)
+    name = (f"{label} {n}x{c_in}x{h}x{w} {c_out}@{k}x{k}".strip()
+            + (f" s{stride}" if stride != 1 else "") + (f" p{padding}" if padding else "")
+            + ("" if with_naive else " (no naive)"))
     x = rng.standard_normal((n, c_in, h, w), dtype=np.float32)
     weight = rng.standard_normal((c_out, c_in, k, k), dtype=np.float32) * np.float32(0.1)
     bias = rng.standard_normal(c_out, dtype=np.float32)
@@ -35,10 +40,12 @@ def _case(name, n, c_in, h, w, c_out, k, stride, padding, with_naive, quick, tor
         out, cache = F.conv2d_forward(x, weight, bias, stride, padding)
         return F.conv2d_backward(dout, cache)
 
+    # the loop backward reads only the inputs and hyperparameters from the cache
+    naive_cache = F.Conv2dCache(x, weight, True, (stride, stride), (padding,) * 4, (1, 1))
+
     def naive():
-        out = F.conv2d_naive(x, weight, bias, stride, padding)
-        _, cache = F.conv2d_forward(x, weight, bias, stride, padding)
-        return F.conv2d_backward_naive(dout, cache._replace(cols=None))
+        F.conv2d_naive(x, weight, bias, stride, padding)
+        return F.conv2d_backward_naive(dout, naive_cache)
 
     impls = {"fast": fast}
     if with_naive:
