@@ -19,6 +19,7 @@ class _Pool2d(Module):
         self.kernel_size = pair(kernel_size, "kernel_size", name, 1)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name, 1)
         self.padding = pair(padding, "padding", name, 0)
+        self.dilation = (1, 1)          # for summaries and receptive fields; not a parameter
 
     def _args(self):
         return (self.kernel_size, self.stride, self.padding)
@@ -71,6 +72,9 @@ class LPPool2d(_Pool2d):
     ----------
     norm_type : float >= 1
     kernel_size, stride, padding : as :class:`MaxPool2d`
+
+    PyTorch's ``LPPool2d`` raises ``x`` (not ``|x|``) to the power ``p``; the two agree for
+    ``p = 2`` and on non-negative inputs (after a ReLU).
     """
 
     _forward_op = staticmethod(F.lp_pool2d_forward)
