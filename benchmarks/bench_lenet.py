@@ -2,8 +2,9 @@
 
 A step is forward, cross-entropy, backward and an SGD update with momentum, on the same fixed
 batch. The architecture: conv 5x5x6 (padding 2), ReLU, max pool 2, conv 5x5x16, ReLU, max
-pool 2, flatten, fc 120, ReLU, fc 84, ReLU, fc 10. As in any training loop, PyTorch does not
-compute the gradient with respect to the input images. ``quick`` uses batch 16.
+pool 2, flatten, fc 120, ReLU, fc 84, ReLU, fc 10. As in any training loop, neither computes
+the gradient with respect to the input images (``model.backward(..., input_grad=False)``; in
+PyTorch the images do not require grad). ``quick`` uses batch 16.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def cases(quick: bool) -> list[Case]:
     def fast():
         loss = criterion(model(X), y)
         optimizer.zero_grad()
-        model.backward(criterion.backward())
+        model.backward(criterion.backward(), input_grad=False)   # no dL/dX, as PyTorch
         optimizer.step()
         return loss
 

@@ -273,6 +273,51 @@ def test_sequential_container():
         model[9]
 
 
+@pytest.mark.parametrize("make", [
+    lambda rng: lenet(rng),
+    lambda rng: nn.Sequential(nn.Flatten(), nn.Dropout(0.0), nn.Linear(784, 16, rng=rng), nn.Tanh(),
+                              nn.Linear(16, 10, rng=rng)),
+    lambda rng: nn.Sequential(nn.Sequential(nn.ReLU(), nn.Conv2d(1, 3, 3, stride=2, rng=rng)),
+                              nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(507, 10, rng=rng)),
+    lambda rng: nn.Sequential(nn.ConvTranspose2d(1, 2, 2, stride=2, rng=rng), nn.AdaptiveAvgPool2d(2),
+                              nn.Flatten(), nn.Linear(8, 10, rng=rng)),
+], ids=["lenet", "mlp", "nested", "transpose-first"])
+def test_backward_without_input_grad(make):
+    """input_grad=False gives the same parameter gradients and skips dL/dX."""
+    rng = np.random.default_rng(8)
+    model = make(rng).to(np.float64)
+    x = rng.standard_normal((3, 1, 28, 28))
+    dout = rng.standard_normal((3, 10))
+    model(x)
+    model.zero_grad()
+    model.backward(dout)
+    full = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    assert model.backward(dout, input_grad=False) is None
+    for name, p, g in zip([n for n, _ in model.named_parameters()], model.parameters(), full):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-15, err_msg=name)
+    assert nn.Sequential(nn.ReLU())(x) is not None
+    parameterless = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
+    parameterless(x)
+    assert parameterless.backward(rng.standard_normal((3, 1, 14, 14)), input_grad=False) is None
+
+
+def test_backward_without_input_grad_checks_dout():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
+    model(np.zeros((2, 1, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"dout must have the shape of the forward output \(2, 2, 3, 3\)"):
+        model.backward(np.zeros((2, 2, 3, 4), np.float32), input_grad=False)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten())
+    model(np.zeros((2, 1, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"Flatten\(start_dim=1, end_dim=-1\): dout must have the shape "
+                                         r"of the forward output \(2, 18\), got \(2, 24\)"):
+        model.backward(np.zeros((2, 24), np.float32), input_grad=False)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3))
+    model(np.zeros((2, 1, 5, 5), np.float32))
+    with pytest.raises(ValueError, match="conv2d"):
+        model.backward(np.zeros((2, 2, 3, 4), np.float32), input_grad=False)
+
+
 def test_nested_names_and_zero_grad():
     model = nn.Sequential(nn.Sequential(nn.Conv2d(1, 2, 3)), nn.Flatten(), nn.Linear(8, 2))
     assert [n for n, _ in model.named_parameters()] == ["0.0.weight", "0.0.bias", "2.weight", "2.bias"]

@@ -88,6 +88,20 @@ class Conv2d(_ConvBase):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return self._grads(F.conv2d_backward(dout, self._saved()))
 
+    def _backward_params(self, dout: np.ndarray) -> None:
+        """``dweight`` and ``dbias`` only, with the GEMM of ``conv2d_backward`` on the cached
+        im2col matrix: ``dweight = dout_matrix @ cols.T``; skips ``dx`` (a col2im)."""
+        cache = self._saved()
+        if cache.cols is None or not isinstance(dout, np.ndarray) or dout.ndim != 4 \
+                or dout.shape[1] != self.out_channels or dout.dtype != cache.x.dtype \
+                or dout.shape[0] * dout.shape[2] * dout.shape[3] != cache.cols.shape[1]:
+            self.backward(dout)             # the op validates dout and explains what is wrong
+            return
+        dmat = dout.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)
+        self.weight.grad += (dmat @ cache.cols.T).reshape(self.weight.shape)
+        if self.bias is not None:
+            self.bias.grad += dmat.sum(axis=1)
+
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")

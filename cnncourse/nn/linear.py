@@ -74,6 +74,13 @@ class Linear(Module):
             self.bias.grad += d2.sum(axis=0)
         return (d2 @ self.weight.data).reshape(*dout.shape[:-1], self.in_features)
 
+    def _backward_params(self, dout: np.ndarray) -> None:
+        x2 = self._saved()
+        d2 = dout.reshape(-1, self.out_features)
+        self.weight.grad += d2.T @ x2
+        if self.bias is not None:
+            self.bias.grad += d2.sum(axis=0)
+
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
@@ -96,11 +103,16 @@ class Flatten(Module):
         if start > end:
             raise ValueError(f"{self._short_repr()}: start_dim comes after end_dim for "
                              f"x.shape={x.shape}")
-        self._cache = x.shape
-        return x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
+        out = x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
+        self._cache = (x.shape, out.shape)
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return dout.reshape(self._saved())
+        in_shape, out_shape = self._saved()
+        if getattr(dout, "shape", None) != out_shape:
+            raise ValueError(f"{self._short_repr()}: dout must have the shape of the forward output "
+                             f"{out_shape}, got {getattr(dout, 'shape', type(dout).__name__)}")
+        return dout.reshape(in_shape)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

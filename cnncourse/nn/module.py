@@ -111,6 +111,17 @@ class Module:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
 
+    def _backward_params(self, dout: np.ndarray) -> None:
+        """Only accumulate the parameter gradients (the input gradient is not needed).
+
+        ``Sequential.backward(dout, input_grad=False)`` calls this on its first layer with
+        parameters. Layers that can skip work (Conv2d, Linear) override it.
+        """
+        self.backward(dout)
+
+    def _has_parameters(self) -> bool:
+        return next(self.parameters(), None) is not None
+
     def _saved(self):
         """The cache of the last forward pass; RuntimeError naming the layer if there is none."""
         if self._cache is None:
@@ -319,11 +330,39 @@ class Sequential(Module):
         self._cache = True
         return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate through the layers in reverse order.
+
+        Parameters
+        ----------
+        dout : ndarray
+            Gradient of the loss with respect to the output of the last layer.
+        input_grad : bool, default True
+            With False, stop as soon as every parameter has its gradient: the first layer
+            with parameters only accumulates them, and layers before it are skipped. A
+            training step never needs ``dL/dX`` for the images (PyTorch skips it too, since
+            the inputs do not require grad); this saves the most expensive part of the
+            first convolution's backward.
+
+        Returns
+        -------
+        dx : ndarray, shape of the input, or None when ``input_grad`` is False
+        """
         self._saved()
-        for layer in reversed(self._layers):
-            dout = layer.backward(dout)
-        return dout
+        layers = self._layers
+        if input_grad:
+            for layer in reversed(layers):
+                dout = layer.backward(dout)
+            return dout
+        first = next((i for i, layer in enumerate(layers) if layer._has_parameters()), None)
+        if first is not None:
+            for layer in reversed(layers[first + 1:]):
+                dout = layer.backward(dout)
+            layers[first]._backward_params(dout)
+        return None
+
+    def _backward_params(self, dout: np.ndarray) -> None:
+        self.backward(dout, input_grad=False)
 
     def append(self, layer: Module) -> "Sequential":
         if not isinstance(layer, Module):
