@@ -266,38 +266,45 @@ register(Exercise(
 # --------------------------------------------------------------------------- padding.lenet-flatten
 
 def _lenet_flatten():
-    """LeNet-5 on 32x32: conv5 (6) -> pool2 -> conv5 (16) -> pool2 -> flatten."""
+    """cnncourse's lenet5 on a 1x32x32 input: conv5 p2 (6) -> pool2 -> conv5 (16) -> pool2 -> flatten."""
     from cnncourse.arithmetic import conv_output_size, pool_output_size
 
-    h = conv_output_size(32, 5)     # 28
-    h = pool_output_size(h, 2)      # 14
-    h = conv_output_size(h, 5)      # 10
-    h = pool_output_size(h, 2)      # 5
-    return 16 * h * h               # 400
+    h = conv_output_size(32, 5, padding=2)   # 32
+    h = pool_output_size(h, 2)               # 16
+    h = conv_output_size(h, 5)               # 12
+    h = pool_output_size(h, 2)               # 6
+    return 16 * h * h                        # 576
 
 
 register(Exercise(
     id="padding.lenet-flatten",
-    title="Shapes through LeNet-5",
+    title="Shapes through LeNet-5 on a 32x32 input",
     chapter=CHAPTER,
     kind="value",
-    prompt="The original LeNet-5 takes a 1x32x32 image: conv 5x5 with 6 filters (no padding), "
-           "2x2 pooling with stride 2, conv 5x5 with 16 filters (no padding), 2x2 pooling with "
-           "stride 2, then flatten. How many numbers does the flattened vector have per image?",
+    prompt="cnncourse's lenet5 is: conv 5x5 with 6 filters and padding 2, 2x2 max pooling with "
+           "stride 2, conv 5x5 with 16 filters (no padding), 2x2 max pooling with stride 2, "
+           "flatten. Feed it 1x32x32 images (lenet5(input_size=32)) instead of 28x28: how many "
+           "numbers does the flattened vector have per image, i.e. the in_features of the first "
+           "Linear layer?",
     answer=_lenet_flatten,
     hints=[
-        "Track H (= W): 32 -> conv 5 -> ? -> pool 2 -> ? -> conv 5 -> ? -> pool 2 -> ?",
-        "32 - 5 + 1 = 28, then 14, then 10, then 5; the last layer has 16 channels.",
+        "Track H (= W): 32 -> conv 5, padding 2 -> ? -> pool 2 -> ? -> conv 5 -> ? -> pool 2 -> ?",
+        "Padding 2 with a 5x5 kernel is 'same' padding: 32 stays 32; then 16, 12, 6. The last "
+        "layer has 16 channels.",
     ],
     mistakes=[
+        Mistake("no padding", "The first convolution has padding 2 on EACH side, which keeps "
+                "32x32 (400 is what you get without that padding, as in the 1998 LeNet-5, or "
+                "with padding counted once).", wrong=400),
         Mistake("channels", "Keep the 16 channels of the last convolution: the flattened vector "
-                "has C * H * W entries.", wrong=25),
-        Mistake("no pooling", "Each 2x2 pooling with stride 2 halves H and W.", wrong=16 * 24 * 24),
-        Mistake("same padding", "The convolutions have no padding: each 5x5 conv removes 4 rows "
-                "and 4 columns.", wrong=16 * 8 * 8),
-        Mistake("28x28", "This is the original 32x32 input, not MNIST's 28x28.", wrong=16 * 4 * 4),
+                "has C * H * W entries.", wrong=36),
+        Mistake("no pooling", "Each 2x2 pooling with stride 2 halves H and W.", wrong=16 * 28 * 28),
+        Mistake("28x28", "The input is 32x32 here, not 28x28 (which gives 400).",
+                when=lambda got, expected, case: got == 16 * 5 * 5),
     ],
-    examples_wrong=[(25, "16 channels"), (9216, "halves"), (1024, "no padding"), (256, "32x32")],
-    explanation="32 -> 28 -> 14 -> 10 -> 5: the flattened vector has 16 * 5 * 5 = 400 entries, "
-                "the input size of LeNet-5's first fully connected layer (LeCun et al., 1998).",
+    examples_wrong=[(400, "padding 2 on EACH side"), (36, "16 channels"), (12544, "halves")],
+    explanation="32 -> 32 (5x5 with padding 2) -> 16 -> 12 -> 6: the flattened vector has "
+                "16 * 6 * 6 = 576 entries. On 28x28 inputs the same network gives 16 * 5 * 5 = 400, "
+                "the size LeNet-5 had on its original 32x32 inputs without padding "
+                "(LeCun et al., 1998).",
 ))
