@@ -104,11 +104,10 @@ def _check_inputs(fn, x, weight, bias, weight_in_axis):
     """Validate x, weight, bias; ``weight_in_axis`` is the weight axis that must equal C_in."""
     x = check_array(x, "x", fn, ndim=4)
     weight = check_array(weight, "weight", fn, ndim=4)
-    layout = "(C_out, C_in, kH, kW)" if weight_in_axis == 1 else "(C_in, C_out, kH, kW)"
     expected = weight.shape[weight_in_axis]
     if x.shape[1] != expected:
         plural = "" if x.shape[1] == 1 else "s"
-        raise ValueError(f"{fn}: x has {x.shape[1]} channel{plural} but weight {layout} expects "
+        raise ValueError(f"{fn}: x has {x.shape[1]} channel{plural} but weight expects "
                          f"{expected} (x.shape={x.shape}, weight.shape={weight.shape})")
     check_same_dtype(fn, x, weight=weight)
     if bias is not None:
