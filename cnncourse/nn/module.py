@@ -95,6 +95,8 @@ class Module:
     """
 
     _buffers: tuple[str, ...] = ()
+    training = True          # class defaults, so a subclass that forgets super().__init__() works
+    _cache = None
 
     def __init__(self):
         self.training = True
