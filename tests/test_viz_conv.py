@@ -154,3 +154,18 @@ def test_show_kernels():
 def test_exported_from_viz():
     for name in ["draw_conv2d", "animate_conv2d", "animate_conv_transpose2d", "animate_conv1d"]:
         assert hasattr(viz, name)
+
+
+@pytest.mark.parametrize("kind,weights", [("dense", "49 weights"), ("local", "15 weights"), ("shared", "3 weights")])
+def test_draw_connectivity_counts(kind, weights):
+    ax = V.draw_connectivity(7, 3, kind)
+    assert ax.get_title().endswith(weights)
+    n_edges = len(ax.lines)
+    assert n_edges == {"dense": 49, "local": 15, "shared": 15}[kind]
+
+
+def test_draw_connectivity_errors():
+    with pytest.raises(ValueError, match="kind must be"):
+        V.draw_connectivity(7, 3, "conv")
+    with pytest.raises(ValueError, match="kernel_size <= n_inputs"):
+        V.draw_connectivity(3, 5)

@@ -27,7 +27,7 @@ from matplotlib.patches import Rectangle
 __all__ = [
     "conv_layout", "draw_conv2d", "animate_conv2d", "animate_conv1d",
     "transpose_layout", "draw_conv_transpose2d", "animate_conv_transpose2d",
-    "draw_receptive_field", "show_kernels",
+    "draw_receptive_field", "show_kernels", "draw_connectivity",
 ]
 
 INPUT, PAD, WINDOW, OUT_DONE, OUT_NOW, OUT_TODO, ZERO_INSERT = (
@@ -523,3 +523,52 @@ def show_kernels(kernels, titles=None, *, ax=None, fontsize=9, cmap="RdBu_r"):
         if titles is not None:
             a.set_title(titles[i], fontsize=fontsize + 1)
     return axes
+
+
+def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shared", *, ax=None, fontsize=9):
+    """Draw a 1D layer's connections: dense, local (sparse, no sharing) or convolutional (shared).
+
+    Parameters
+    ----------
+    n_inputs : int
+        Input units (bottom row); a dense layer keeps ``n_inputs`` outputs, the local and
+        shared layers have ``n_inputs - kernel_size + 1`` (no padding).
+    kernel_size : int
+    kind : {'dense', 'local', 'shared'}
+        ``'dense'``: every output connected to every input, each edge its own weight (grey);
+        ``'local'``: each output sees ``kernel_size`` neighbours, each edge its own weight;
+        ``'shared'``: the same, with the same ``kernel_size`` weights reused at every position
+        (one colour per weight).
+
+    Returns
+    -------
+    ax : matplotlib Axes, titled with the number of weights.
+    """
+    fn = "draw_connectivity"
+    if kind not in ("dense", "local", "shared"):
+        raise ValueError(f"{fn}: kind must be 'dense', 'local' or 'shared', got {kind!r}")
+    if not (_is_int(n_inputs) and _is_int(kernel_size) and 1 <= kernel_size <= n_inputs):
+        raise ValueError(f"{fn}: need ints with 1 <= kernel_size <= n_inputs, got "
+                         f"n_inputs={n_inputs!r}, kernel_size={kernel_size!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.5 * n_inputs + 0.5, 2.0), dpi=72)
+    n_out = n_inputs if kind == "dense" else n_inputs - kernel_size + 1
+    off = (n_inputs - n_out) / 2
+    colors = plt.get_cmap("tab10")
+    if kind == "dense":
+        edges = [(o, i, None) for o in range(n_out) for i in range(n_inputs)]
+        n_weights = n_out * n_inputs
+    else:
+        edges = [(o, o + u, u) for o in range(n_out) for u in range(kernel_size)]
+        n_weights = kernel_size if kind == "shared" else n_out * kernel_size
+    for o, i, u in edges:
+        color = "0.6" if (u is None or kind == "local") else colors(u)
+        ax.plot([i, off + o], [0, 1], color=color, lw=1.2 if kind == "shared" else 0.8, zorder=1)
+    ax.scatter(range(n_inputs), [0] * n_inputs, s=120, color=INPUT, edgecolor="#555555", zorder=2)
+    ax.scatter([off + o for o in range(n_out)], [1] * n_out, s=120, color=OUT_DONE, edgecolor="#555555", zorder=2)
+    names = {"dense": "dense", "local": "local, no sharing", "shared": "convolution (shared)"}
+    ax.set_title(f"{names[kind]}: {n_weights} weights", fontsize=fontsize + 1)
+    ax.set_xlim(-0.6, n_inputs - 0.4)
+    ax.set_ylim(-0.3, 1.3)
+    ax.axis("off")
+    return ax
