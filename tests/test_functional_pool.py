@@ -453,6 +453,44 @@ def test_adaptive_global_channels_keep_float32():
         assert naive(x, *args).dtype == np.float32, naive.__name__
 
 
+ALL_OPS = [  # (op, extra arguments after x)
+    pytest.param("max_pool2d", (3, 2, 1), id="max_pool2d"),
+    pytest.param("avg_pool2d", (2,), id="avg_pool2d"),
+    pytest.param("sum_pool2d", (3, 1, 1), id="sum_pool2d"),
+    pytest.param("lp_pool2d", (3, 2), id="lp_pool2d"),
+    pytest.param("adaptive_avg_pool2d", ((3, 4),), id="adaptive_avg_pool2d"),
+    pytest.param("adaptive_max_pool2d", (4,), id="adaptive_max_pool2d"),
+    pytest.param("global_avg_pool2d", (), id="global_avg_pool2d"),
+    pytest.param("global_max_pool2d", (), id="global_max_pool2d"),
+    pytest.param("max_pool_channels", (2,), id="max_pool_channels"),
+]
+
+
+def _five(op):
+    return [getattr(P, op + suffix)
+            for suffix in ("", "_naive", "_forward", "_backward", "_backward_naive")]
+
+
+@pytest.mark.parametrize("op, args", ALL_OPS)
+def test_non_contiguous_input(op, args):
+    fast, naive, forward, backward, backward_naive = _five(op)
+    x = ties((2, 4, 6, 5)).transpose(0, 1, 3, 2)  # a view, shape (2, 4, 5, 6)
+    out, cache = forward(x, *args)
+    np.testing.assert_allclose(out, naive(np.ascontiguousarray(x), *args), rtol=RTOL, atol=ATOL)
+    dout = np.random.default_rng(1).standard_normal(out.shape)
+    np.testing.assert_allclose(backward(dout, cache), backward_naive(dout, cache),
+                               rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("op, args", ALL_OPS)
+def test_empty_batch(op, args):
+    fast, naive, forward, backward, backward_naive = _five(op)
+    x = np.zeros((0, 4, 5, 6))
+    out, cache = forward(x, *args)
+    assert out.shape[0] == 0 and naive(x, *args).shape == out.shape
+    assert backward(out, cache).shape == x.shape == backward_naive(out, cache).shape
+
+
 def test_all_lists_every_public_function():
     for name in P.__all__:
         assert hasattr(P, name), name

@@ -1001,7 +1001,7 @@ def global_max_pool2d_naive(x):
 def global_max_pool2d_forward(x):
     """Fast global max pooling; returns ``(out, GlobalMaxPool2dCache)``."""
     _global_params("global_max_pool2d_forward", x)
-    flat = x.reshape(x.shape[0], x.shape[1], -1)
+    flat = x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
     argmax = flat.argmax(axis=2)[:, :, None, None]  # first maximum in row-major order
     out = np.take_along_axis(flat, argmax[..., 0], axis=2)[..., None]
     return out, GlobalMaxPool2dCache(x, argmax)
