@@ -65,7 +65,7 @@ def compare(expected, got, rtol: float = 1e-7, atol: float = 0.0, check_dtype: b
                 msg += " (off by one in the output size?)"
             return msg
         if check_dtype and got.dtype != expected.dtype:
-            return f"expected dtype {expected.dtype}{at}, got {got.dtype}"
+            return f"expected {expected.dtype}{at}, got {got.dtype} (the array's dtype)"
         return _compare_arrays(expected, got, rtol, atol, at, reveal)
     if isinstance(expected, (bool, np.bool_)):
         if not isinstance(got, (bool, np.bool_)):

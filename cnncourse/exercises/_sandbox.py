@@ -6,7 +6,9 @@ pytest run) it uses ``signal.setitimer`` and ``SIGALRM``: the handler raises
 the learner's code swallows it with a bare ``except:``. Elsewhere (a worker thread, Windows, a
 timer already in use) it falls back to ``sys.settrace``: a trace function checks the clock on
 every line the learner's code executes and raises there. Neither can interrupt one long call
-into compiled code (a huge ``np.dot``); it stops at the next Python line.
+into compiled code (a huge ``np.dot``); it stops at the next Python line. (With the trace
+method, catch the exception in a frame outside the traced code: CPython 3.11 may skip the
+handlers of the very frame in which a trace function raises. ``check`` always does.)
 """
 from __future__ import annotations
 
@@ -97,13 +99,23 @@ def _trace(seconds: float):
             raise TimeLimitExceeded(seconds)
         return local
 
+    # The body of the ``with`` runs in a frame that already exists: trace it too.
+    caller = sys._getframe(1)
+    while caller is not None and (caller.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                  or caller.f_code.co_filename == contextlib.__file__):
+        caller = caller.f_back
     old = sys.gettrace()
+    old_caller_trace = caller.f_trace if caller is not None else None
     sys.settrace(global_)
+    if caller is not None:
+        caller.f_trace = local
     try:
         yield
     finally:
         state["active"] = False
         sys.settrace(old)
+        if caller is not None:
+            caller.f_trace = old_caller_trace
 
 
 def _is_ours(filename: str) -> bool:
