@@ -106,3 +106,17 @@ def test_other_loss_errors():
         F.cross_entropy_backward(np.ones(2), cache)
     with pytest.raises(RuntimeError, match=r"CrossEntropyLoss\(\): backward\(\) called before forward"):
         nn.CrossEntropyLoss().backward()
+
+
+@pytest.mark.parametrize("make", [nn.CrossEntropyLoss, lambda: nn.CrossEntropyLoss(reduction="sum"),
+                                  nn.MSELoss, lambda: nn.MSELoss(reduction="sum")],
+                         ids=["ce-mean", "ce-sum", "mse-mean", "mse-sum"])
+def test_loss_modules_gradient(make):
+    rng = np.random.default_rng(5)
+    criterion = make()
+    x = rng.standard_normal((4, 6))
+    target = rng.integers(0, 6, 4) if isinstance(criterion, nn.CrossEntropyLoss) else rng.standard_normal((4, 6))
+    criterion(x, target)
+    grad = criterion.backward()
+    report = check_gradient(lambda z: criterion(z, target), x, grad)
+    assert report.passed, str(report)
