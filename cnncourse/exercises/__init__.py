@@ -54,13 +54,20 @@ class Progress(Message):
                          style="correct" if n_total and n_pass == n_total else "info")
 
 
+# The book's order (see _toc.yml); chapters not listed here come after, in registration order.
+CHAPTER_ORDER = ("first-convolution", "why-convolutions", "convolution", "padding-stride",
+                 "activations-pooling", "backprop", "training")
+
+
 def progress() -> Progress:
     """Which exercises you have passed: a table by chapter (passed/total, and what is left)."""
     done = _progress.load()
     rows, chapters = [], {}
     for ex in exercises():
         chapters.setdefault(ex.chapter, []).append(ex)
-    for chapter, exs in chapters.items():
+    known = {c: i for i, c in enumerate(CHAPTER_ORDER)}
+    ordered = sorted(chapters.items(), key=lambda item: known.get(item[0], len(known)))
+    for chapter, exs in ordered:
         todo = [e.id for e in exs if e.id not in done]
         rows.append((chapter, len(exs) - len(todo), len(exs), todo))
     return Progress(rows, _progress.progress_path())

@@ -395,9 +395,10 @@ def hint(exercise_id: str) -> Message:
                        [("p", f"You have seen all {total} hint{'s' if total > 1 else ''}. "
                               f'solution("{ex.id}") shows the worked solution.')], style="hint")
     _HINTS_SHOWN[ex.id] = shown + 1
-    more = " Call hint() again for the next one." if shown + 1 < total else " That was the last hint."
+    more = (f'Run hint("{ex.id}") again for the next one.' if shown + 1 < total
+            else f'That was the last hint; solution("{ex.id}") shows the worked solution.')
     return Message(f"Hint {shown + 1} of {total} for {ex.id} ({ex.title})",
-                   [("p", ex.hints[shown]), ("p", more.strip())], style="hint")
+                   [("p", ex.hints[shown]), ("p", more)], style="hint")
 
 
 def reset_hints(exercise_id: str | None = None) -> None:
