@@ -75,7 +75,10 @@ def test_registered_exercise(ex):
     for i in range(len(ex.hints)):
         assert ex.hints[i] in str(hint(ex.id))
     assert "No more hints" in str(hint(ex.id))
-    assert ex.title in str(solution(ex.id))
+    shown = str(solution(ex.id))
+    assert ex.title in shown
+    for obj in ex.see_also:
+        assert obj.__qualname__ in shown
 
 
 MISTAKES = [(e, m) for e in ALL for m in e.mistakes if m.wrong is not None]

@@ -423,6 +423,10 @@ def solution(exercise_id: str) -> Message:
         lines = [f"{k}) {text}" + ("   <- right" if k in ex.expected_answer() else "")
                  for k, text in ex.options.items()]
         blocks.append(("pre", "\n".join(lines)))
+    for obj in ex.see_also:
+        where = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+        blocks.append(("p", f"It uses {where}:"))
+        blocks.append(("pre", _source(obj)))
     blocks.append(("p", ex.explanation))
     return Message(f"Solution of {ex.id} ({ex.title})", blocks, style="solution")
 

@@ -110,6 +110,9 @@ class Exercise:
         Seed of the ``rng`` passed to ``cases``.
     timeout : float, optional
         Time limit for this exercise (default: the global one, see :func:`set_timeout`).
+    see_also : sequence of functions
+        Package functions whose source :func:`solution` shows after the reference's (e.g.
+        the loop the reference delegates to).
     """
 
     id: str
@@ -130,6 +133,7 @@ class Exercise:
     explanation: str = ""
     seed: int = 0
     timeout: float | None = None
+    see_also: Sequence[Callable] = ()
 
     def expected_answer(self):
         """The expected answer of a value/choice exercise (calls ``answer`` if it is a function)."""

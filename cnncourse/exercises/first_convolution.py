@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnncourse import signal
+
 from ._core import Case, Exercise, Mistake, register
 
 CHAPTER = "first-convolution"
@@ -16,9 +18,7 @@ def correlate2d_valid(x, k):
     ``out[i, j] = sum(x[i:i+kH, j:j+kW] * k)``, shape ``(H - kH + 1, W - kW + 1)``.
     The book's version, written with loops, is :func:`cnncourse.signal.correlate2d`.
     """
-    from cnncourse.signal import correlate2d
-
-    return correlate2d(x, k, mode="valid")
+    return signal.correlate2d(x, k, mode="valid")
 
 
 def _xcorr_cases(rng):
@@ -67,6 +67,7 @@ register(Exercise(
            "without padding and return out (H - kH + 1, W - kW + 1) with "
            "out[i, j] = sum(x[i:i+kH, j:j+kW] * k). Do not flip the kernel.",
     reference=correlate2d_valid,
+    see_also=[signal._correlate2d_full],
     cases=_xcorr_cases,
     hints=[
         "The output has H - kH + 1 rows and W - kW + 1 columns: the kernel's top-left corner "
