@@ -1,1 +1,186 @@
-__all__: list[str] = []
+"""Figures for the chapter *Training a complete CNN*: learning curves, confusion matrices,
+misclassified images, learned filters and the feature maps of a trained network.
+
+Everything is computed from what :mod:`cnncourse.train` and the model return: a
+:class:`~cnncourse.train.History`, a confusion matrix from
+:func:`~cnncourse.train.confusion_matrix`, and the layers of a :class:`~cnncourse.nn.Sequential`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .pool import plot_maps
+
+__all__ = ["plot_history", "plot_confusion_matrix", "plot_misclassified", "plot_filters",
+           "layer_outputs", "plot_feature_maps"]
+
+
+def _as_dict(histories) -> dict:
+    if isinstance(histories, dict):
+        return histories
+    return {"": histories}
+
+
+def plot_history(histories, title: str | None = None, size=(10, 3.4)):
+    """Learning curves: loss (left) and accuracy (right) per epoch, training solid, validation dashed.
+
+    Parameters
+    ----------
+    histories : History or dict of str to History
+        From :func:`cnncourse.train.fit`; a dict compares several runs (one colour each).
+    title : str, optional
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    runs = _as_dict(histories)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=size)
+    for k, (name, h) in enumerate(runs.items()):
+        colour = f"C{k}"
+        epochs = np.arange(1, len(h.train_loss) + 1)
+        prefix = f"{name} " if name else ""
+        ax_loss.plot(epochs, h.train_loss, color=colour, label=f"{prefix}train")
+        ax_acc.plot(epochs, h.train_acc, color=colour, label=f"{prefix}train")
+        if h.val_loss:
+            ax_loss.plot(epochs, h.val_loss, color=colour, ls="--", label=f"{prefix}validation")
+            ax_acc.plot(epochs, h.val_acc, color=colour, ls="--", label=f"{prefix}validation")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(None, 1.0))
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(cm: np.ndarray, class_names=None, title: str = "confusion matrix"):
+    """Counts of true class (rows) against predicted class (columns), numbers written in.
+
+    Parameters
+    ----------
+    cm : ndarray of int, shape (C, C)
+        From :func:`cnncourse.train.confusion_matrix`.
+    class_names : sequence of str, optional
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"plot_confusion_matrix: cm must be square (C, C), got shape {cm.shape}")
+    C = cm.shape[0]
+    names = [str(c) for c in (class_names if class_names is not None else range(C))]
+    fig, ax = plt.subplots(figsize=(0.45 * C + 2, 0.45 * C + 1.6))
+    ax.imshow(cm, cmap="Blues")
+    for i in range(C):
+        for j in range(C):
+            if cm[i, j]:
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xticks(range(C), names)
+    ax.set_yticks(range(C), names)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_misclassified(X: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, max_images: int = 10,
+                       class_names=None):
+    """The first ``max_images`` images whose prediction is wrong, titled 'true -> predicted'.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, 1, H, W) or (N, H, W)
+    y_true, y_pred : ndarray of int, shape (N,)
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure, or None when every prediction is right
+    """
+    X = np.asarray(X)
+    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:max_images]
+    if len(wrong) == 0:
+        return None
+    names = class_names if class_names is not None else [str(c) for c in range(int(max(y_true.max(), y_pred.max())) + 1)]
+    images = [X[i, 0] if X.ndim == 4 else X[i] for i in wrong]
+    titles = [f"{names[y_true[i]]} -> {names[y_pred[i]]}" for i in wrong]
+    return plot_maps(images, titles, ncols=min(len(images), 10), cmap="gray_r", size=1.2)
+
+
+def plot_filters(weight: np.ndarray, in_channel: int = 0, title: str | None = None, ncols: int = 8):
+    """The learned kernels of a convolution layer, one panel per output channel.
+
+    Parameters
+    ----------
+    weight : ndarray, shape (C_out, C_in, kH, kW)
+        E.g. ``model[0].weight.data``.
+    in_channel : int
+        Which input channel's slice to show.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    weight = np.asarray(weight)
+    if weight.ndim != 4:
+        raise ValueError(f"plot_filters: weight must be 4-D (C_out, C_in, kH, kW), got shape {weight.shape}")
+    kernels = [weight[o, in_channel] for o in range(weight.shape[0])]
+    return plot_maps(kernels, [f"filter {o}" for o in range(len(kernels))], ncols=min(ncols, len(kernels)),
+                     cmap="RdBu_r", size=1.3, suptitle=title)
+
+
+def layer_outputs(model, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Run ``x`` through a :class:`~cnncourse.nn.Sequential` layer by layer, in evaluation mode.
+
+    Parameters
+    ----------
+    model : Sequential
+    x : ndarray, shape (N, C, H, W)
+
+    Returns
+    -------
+    outputs : list of (name, ndarray)
+        ``name`` is ``'<index>: <LayerClass>'``; one entry per layer, in order.
+    """
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        outputs = []
+        for i, layer in enumerate(model):
+            x = layer(x)
+            outputs.append((f"{i}: {type(layer).__name__}", x))
+        return outputs
+    finally:
+        model.train(was_training)
+
+
+def plot_feature_maps(model, x: np.ndarray, layer: int, max_maps: int = 16, title: str | None = None):
+    """The feature maps of one image after layer ``layer`` of ``model``.
+
+    Parameters
+    ----------
+    model : Sequential
+    x : ndarray, shape (1, C, H, W)
+        One image, as a batch of one.
+    layer : int
+        Index of a layer whose output is 4-D (a convolution, activation or pooling).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    name, out = layer_outputs(model, x)[layer]
+    if out.ndim != 4:
+        raise ValueError(f"plot_feature_maps: layer {name} outputs shape {out.shape}, not feature "
+                         f"maps (N, C, H, W); pick a convolution, activation or pooling layer")
+    maps = out[0, :max_maps]
+    return plot_maps(list(maps), [f"map {c}" for c in range(len(maps))], ncols=min(8, len(maps)),
+                     cmap="viridis", size=1.3, suptitle=title or f"after layer {name}, {out.shape[2]}x{out.shape[3]}")

@@ -1,0 +1,383 @@
+"""Exercises of the chapter *Training a complete CNN* (``book/training.ipynb``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Exercise, Mistake, register
+
+CHAPTER = "training"
+
+
+# --------------------------------------------------------------------------- training.sgd-momentum
+
+def sgd_momentum_step(w, grad, velocity, lr, momentum):
+    """One SGD-with-momentum update in PyTorch's form; returns ``(w_new, velocity_new)``.
+
+    ``velocity_new = momentum * velocity + grad`` and ``w_new = w - lr * velocity_new``
+    (what :class:`cnncourse.optim.SGD` does with ``momentum > 0``).
+    """
+    velocity_new = momentum * velocity + grad
+    return w - lr * velocity_new, velocity_new
+
+
+def _momentum_cases(rng):
+    cases = [
+        Case((np.array([1.0, -2.0]), np.array([0.5, 0.5]), np.zeros(2), 0.1, 0.9),
+             description="first step (velocity 0)"),
+        Case((np.array([1.0, -2.0]), np.array([0.5, -1.0]), np.array([1.0, 2.0]), 0.1, 0.9),
+             description="velocity already built up"),
+        Case((np.array([[3.0, 1.0]]), np.array([[1.0, 1.0]]), np.array([[2.0, -2.0]]), 0.5, 0.0),
+             description="momentum 0 (plain SGD)"),
+    ]
+    for _ in range(4):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=2))
+        cases.append(Case((rng.standard_normal(shape), rng.standard_normal(shape), rng.standard_normal(shape),
+                           float(rng.uniform(0.001, 0.5)), float(rng.uniform(0.5, 0.99))),
+                          description="random (seeded)"))
+    return cases
+
+
+def _momentum_ignored(w, grad, velocity, lr, momentum):
+    return w - lr * grad, grad
+
+
+def _momentum_plus(w, grad, velocity, lr, momentum):  # stepped uphill
+    v = momentum * velocity + grad
+    return w + lr * v, v
+
+
+def _momentum_old_velocity(w, grad, velocity, lr, momentum):  # used the velocity before updating it
+    return w - lr * velocity, momentum * velocity + grad
+
+
+register(Exercise(
+    id="training.sgd-momentum",
+    title="One step of SGD with momentum",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write sgd_momentum_step(w, grad, velocity, lr, momentum) returning (w_new, "
+           "velocity_new) with PyTorch's update: velocity_new = momentum * velocity + grad, "
+           "then w_new = w - lr * velocity_new.",
+    reference=sgd_momentum_step,
+    cases=_momentum_cases,
+    hints=[
+        "First update the velocity: it is a running sum of past gradients, decayed by momentum.",
+        "Then step against the NEW velocity: w - lr * velocity_new. Return both as a tuple.",
+    ],
+    mistakes=[
+        Mistake("momentum ignored", "Your step uses the current gradient only: the velocity "
+                "must accumulate past gradients, velocity_new = momentum * velocity + grad.",
+                wrong=_momentum_ignored),
+        Mistake("uphill", "Your step goes uphill: subtract lr * velocity_new from w, the "
+                "gradient points to where the loss increases.", wrong=_momentum_plus),
+        Mistake("old velocity", "You stepped with the old velocity; update the velocity first "
+                "(including this step's gradient), then step with the new one.",
+                wrong=_momentum_old_velocity),
+    ],
+    examples_wrong=[
+        (_momentum_ignored, "accumulate past gradients"),
+        (_momentum_plus, "uphill"),
+        (_momentum_old_velocity, "update the velocity first"),
+    ],
+    explanation="Momentum averages the recent gradients: directions that agree from step to "
+                "step build up speed, directions that flip sign cancel, so the iterate moves "
+                "faster along a ravine and oscillates less across it.",
+))
+
+
+# --------------------------------------------------------------------------- training.adam-step
+
+def adam_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam update (Kingma & Ba); ``t`` is the step number starting at 1. Returns ``(w, m, v)``.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``, ``m_hat = m / (1 - b1^t)``,
+    ``v_hat = v / (1 - b2^t)``, ``w = w - lr * m_hat / (sqrt(v_hat) + eps)``.
+    """
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def _adam_cases(rng):
+    cases = [
+        Case((np.array([1.0, -1.0]), np.array([0.5, -2.0]), np.zeros(2), np.zeros(2), 1),
+             description="first step (t = 1, zero moments)"),
+        Case((np.array([1.0, -1.0]), np.array([0.5, -2.0]), np.array([0.1, 0.1]), np.array([0.2, 0.3]), 5),
+             description="fifth step"),
+        Case((np.array([0.3]), np.array([1e-3]), np.zeros(1), np.zeros(1), 1, 0.1),
+             description="tiny gradient, lr 0.1"),
+    ]
+    for _ in range(4):
+        shape = (int(rng.integers(1, 5)),)
+        cases.append(Case((rng.standard_normal(shape), rng.standard_normal(shape),
+                           rng.standard_normal(shape) * 0.1, rng.uniform(0, 1, shape),
+                           int(rng.integers(1, 50))), description="random (seeded)"))
+    return cases
+
+
+def _adam_no_correction(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    return w - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def _adam_eps_inside(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / np.sqrt(v_hat + eps), m, v
+
+
+def _adam_grad_not_squared(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * np.abs(grad)
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+register(Exercise(
+    id="training.adam-step",
+    title="One step of Adam",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write adam_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8) "
+           "returning (w_new, m_new, v_new): update the two moving averages, correct their bias "
+           "with the step number t (starting at 1), and step by lr * m_hat / (sqrt(v_hat) + eps).",
+    reference=adam_step,
+    cases=_adam_cases,
+    hints=[
+        "m is a moving average of the gradient, v of the SQUARED gradient: "
+        "m = beta1 * m + (1 - beta1) * grad, v = beta2 * v + (1 - beta2) * grad**2.",
+        "Both start at 0, so early on they are too small: divide by (1 - beta1**t) and "
+        "(1 - beta2**t) to get m_hat and v_hat. Return the uncorrected m and v.",
+        "w_new = w - lr * m_hat / (np.sqrt(v_hat) + eps): eps outside the square root.",
+    ],
+    mistakes=[
+        Mistake("no bias correction", "You skipped the bias correction: at t = 1 the moving "
+                "averages are only (1 - beta) times the gradient; divide m by (1 - beta1**t) and "
+                "v by (1 - beta2**t) before the step.", wrong=_adam_no_correction),
+        Mistake("eps inside", "You put eps inside the square root; Adam (and PyTorch) divide by "
+                "sqrt(v_hat) + eps.", wrong=_adam_eps_inside),
+        Mistake("not squared", "v must average the SQUARED gradient (grad ** 2), not its absolute "
+                "value.", wrong=_adam_grad_not_squared),
+    ],
+    examples_wrong=[
+        (_adam_no_correction, "bias correction"),
+        (_adam_eps_inside, "sqrt(v_hat) + eps"),
+        (_adam_grad_not_squared, "SQUARED"),
+    ],
+    explanation="m_hat / sqrt(v_hat) is the gradient's mean divided by its root mean square: "
+                "about +-1 for a consistent gradient whatever its scale, so every parameter "
+                "moves by about lr per step. The bias correction matters only for the first "
+                "few hundred steps, when the averages are still dominated by their zero start.",
+))
+
+
+# --------------------------------------------------------------------------- training.confusion-matrix
+
+def confusion_matrix(y_true, y_pred, num_classes):
+    """``cm[i, j]`` = number of samples of true class ``i`` predicted as ``j``, shape (C, C)."""
+    from cnncourse.train import confusion_matrix as reference
+
+    return reference(y_true, y_pred, num_classes)
+
+
+def _cm_cases(rng):
+    cases = [
+        Case((np.array([0, 1, 2]), np.array([0, 1, 2]), 3), description="all correct"),
+        Case((np.array([0, 0, 1, 1]), np.array([1, 1, 1, 0]), 2), description="two classes, mistakes"),
+        Case((np.array([0, 0, 2]), np.array([2, 0, 2]), 4), description="a class never seen (3)"),
+    ]
+    for _ in range(4):
+        C = int(rng.integers(2, 6))
+        n = int(rng.integers(5, 30))
+        cases.append(Case((rng.integers(0, C, n), rng.integers(0, C, n), C), description="random (seeded)"))
+    return cases
+
+
+def _cm_transposed(y_true, y_pred, num_classes):
+    return confusion_matrix(y_true, y_pred, num_classes).T.copy()
+
+
+def _cm_diagonal_only(y_true, y_pred, num_classes):
+    cm = confusion_matrix(y_true, y_pred, num_classes)
+    return np.diag(np.diag(cm))
+
+
+register(Exercise(
+    id="training.confusion-matrix",
+    title="Confusion matrix",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write confusion_matrix(y_true, y_pred, num_classes) returning an int array cm of "
+           "shape (num_classes, num_classes) where cm[i, j] counts the samples of TRUE class i "
+           "that were PREDICTED as class j.",
+    reference=confusion_matrix,
+    cases=_cm_cases,
+    check_dtype=False,
+    hints=[
+        "Start from np.zeros((num_classes, num_classes), dtype=int).",
+        "for t, p in zip(y_true, y_pred): cm[t, p] += 1 — rows are the true class.",
+    ],
+    mistakes=[
+        Mistake("transposed", "Your matrix is transposed: rows are the TRUE class and columns the "
+                "PREDICTED class, cm[true, pred] += 1.", wrong=_cm_transposed),
+        Mistake("diagonal only", "Your matrix only counts correct predictions; every sample adds "
+                "1 to cell [true, predicted], also the wrong ones.", wrong=_cm_diagonal_only),
+    ],
+    examples_wrong=[
+        (_cm_transposed, "TRUE class"),
+        (_cm_diagonal_only, "also the wrong ones"),
+    ],
+    explanation="Each row shows where the samples of one class ended up: the diagonal are the "
+                "correct ones, and an off-diagonal cell (i, j) says how often i was mistaken for j.",
+))
+
+
+# --------------------------------------------------------------------------- training.kfold-split
+
+def kfold_split(n, k, fold):
+    """Indices ``(train_idx, val_idx)`` of fold ``fold`` of ``k`` for ``n`` samples (no shuffling).
+
+    The folds are ``np.array_split(np.arange(n), k)``: sizes differ by at most one, the first
+    ``n % k`` folds are one longer. ``val_idx`` is fold ``fold``; ``train_idx`` the others, in
+    increasing order.
+    """
+    folds = np.array_split(np.arange(n), k)
+    val = folds[fold]
+    train = np.concatenate([f for i, f in enumerate(folds) if i != fold])
+    return train, val
+
+
+def _kfold_cases(rng):
+    cases = [
+        Case((6, 3, 0), description="6 samples, 3 folds, first fold"),
+        Case((6, 3, 2), description="last fold"),
+        Case((10, 3, 0), description="k does not divide n (first fold is longer)"),
+        Case((10, 3, 2), description="k does not divide n (last fold)"),
+        Case((5, 5, 4), description="leave-one-out"),
+    ]
+    for _ in range(4):
+        k = int(rng.integers(2, 6))
+        n = int(rng.integers(k, 30))
+        cases.append(Case((n, k, int(rng.integers(0, k))), description="random (seeded)"))
+    return cases
+
+
+def _kfold_drop_remainder(n, k, fold):  # fold size n // k: the last samples are never validated
+    size = n // k
+    val = np.arange(fold * size, (fold + 1) * size)
+    return np.setdiff1d(np.arange(n), val), val
+
+
+def _kfold_leak(n, k, fold):  # validation samples left in the training set
+    return np.arange(n), kfold_split(n, k, fold)[1]
+
+
+def _kfold_swapped(n, k, fold):
+    train, val = kfold_split(n, k, fold)
+    return val, train
+
+
+register(Exercise(
+    id="training.kfold-split",
+    title="k-fold cross-validation indices",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write kfold_split(n, k, fold) returning (train_idx, val_idx) for fold number fold "
+           "(0 <= fold < k) of n samples, without shuffling: split np.arange(n) into k "
+           "consecutive folds whose sizes differ by at most one (the first n % k folds one "
+           "longer, as np.array_split does); val_idx is the chosen fold, train_idx all the other "
+           "indices in increasing order.",
+    reference=kfold_split,
+    cases=_kfold_cases,
+    hints=[
+        "np.array_split(np.arange(n), k) gives the k folds as a list, sizes differing by at most 1.",
+        "val_idx = folds[fold]; train_idx = np.concatenate of the other folds.",
+    ],
+    mistakes=[
+        Mistake("leak", "Your training indices include the validation fold: a model validated on "
+                "samples it was trained on looks better than it is. Leave the fold out.",
+                wrong=_kfold_leak),
+        Mistake("swapped", "You swapped the two: val_idx is the ONE chosen fold, train_idx the "
+                "other k - 1.", wrong=_kfold_swapped),
+        Mistake("remainder dropped", "Your folds all have n // k samples, so the last n % k "
+                "samples are never validated. Let the first n % k folds be one longer "
+                "(np.array_split).", wrong=_kfold_drop_remainder),
+    ],
+    examples_wrong=[
+        (_kfold_leak, "Leave the fold out"),
+        (_kfold_swapped, "ONE chosen fold"),
+        (_kfold_drop_remainder, "never validated"),
+    ],
+    explanation="Every sample is validated exactly once and trained on k - 1 times; averaging "
+                "the k validation scores gives an estimate that does not depend on one lucky "
+                "or unlucky split.",
+))
+
+
+# --------------------------------------------------------------------------- training.dropout
+
+def dropout_forward(x, keep, p):
+    """Inverted dropout in training mode: ``x * keep / (1 - p)``.
+
+    ``keep`` is a boolean mask (True = the unit is kept, drawn with probability ``1 - p``);
+    dividing by ``1 - p`` keeps the expected value of every unit unchanged, so nothing needs
+    rescaling at test time (what :class:`cnncourse.nn.Dropout` does).
+    """
+    return x * keep / (1 - p)
+
+
+def _dropout_cases(rng):
+    cases = [
+        Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([True, False, True, False]), 0.5),
+             description="p = 0.5"),
+        Case((np.array([[2.0, -2.0], [4.0, 1.0]]), np.array([[True, True], [False, True]]), 0.25),
+             description="p = 0.25, negative values"),
+        Case((np.ones(3), np.array([True, True, True]), 0.0), description="p = 0 (identity)"),
+    ]
+    for _ in range(4):
+        shape = tuple(int(s) for s in rng.integers(1, 6, size=2))
+        p = float(rng.uniform(0.1, 0.8))
+        cases.append(Case((rng.standard_normal(shape), rng.random(shape) >= p, p), description="random (seeded)"))
+    return cases
+
+
+def _dropout_no_scale(x, keep, p):
+    return x * keep
+
+
+def _dropout_scale_p(x, keep, p):
+    return x * keep * (1 - p)
+
+
+register(Exercise(
+    id="training.dropout",
+    title="Inverted dropout",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write dropout_forward(x, keep, p): inverted dropout in training mode. keep is a "
+           "boolean array of x's shape (True where the unit is kept); zero the dropped units "
+           "and scale the kept ones so that the expected value of every unit is unchanged.",
+    reference=dropout_forward,
+    cases=_dropout_cases,
+    hints=[
+        "A unit is kept with probability 1 - p. What is the expected value of x * keep?",
+        "E[x * keep] = (1 - p) x, so divide by (1 - p): x * keep / (1 - p).",
+    ],
+    mistakes=[
+        Mistake("no scale", "You dropped units but did not rescale: the expected activation "
+                "shrinks to (1 - p) x during training and the network sees larger values at test "
+                "time. Divide the kept units by (1 - p).", wrong=_dropout_no_scale),
+        Mistake("scaled down", "You multiplied by (1 - p); inverted dropout DIVIDES by (1 - p) "
+                "so that the expectation stays x.", wrong=_dropout_scale_p),
+    ],
+    examples_wrong=[
+        (_dropout_no_scale, "Divide the kept units"),
+        (_dropout_scale_p, "DIVIDES"),
+    ],
+    explanation="Scaling during training (inverted dropout) leaves evaluation untouched: in "
+                "eval mode the layer is the identity.",
+))

@@ -1,0 +1,58 @@
+"""Tests for cnncourse.viz.training: learning curves, confusion matrix, filters, feature maps."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from cnncourse import nn, viz
+from cnncourse.train import History
+
+
+@pytest.fixture
+def model():
+    rng = np.random.default_rng(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, rng=rng), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 36, 3, rng=rng))
+
+
+def test_plot_history_single_and_dict():
+    h = History(train_loss=[1.0, 0.5], train_acc=[0.5, 0.8], val_loss=[1.1, 0.7], val_acc=[0.4, 0.7])
+    fig = viz.plot_history(h)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    fig = viz.plot_history({"a": h, "b": History(train_loss=[1.0], train_acc=[0.3])})
+    assert len(fig.axes[1].lines) == 3
+
+
+def test_plot_confusion_matrix_writes_counts():
+    cm = np.array([[3, 1], [0, 2]])
+    fig = viz.plot_confusion_matrix(cm, ["x", "y"])
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1", "2", "3"]
+    with pytest.raises(ValueError, match="square"):
+        viz.plot_confusion_matrix(np.zeros((2, 3)))
+
+
+def test_plot_misclassified():
+    X = np.zeros((4, 1, 5, 5))
+    fig = viz.plot_misclassified(X, np.array([0, 1, 2, 1]), np.array([0, 2, 2, 0]))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["1 -> 2", "1 -> 0"]
+    assert viz.plot_misclassified(X, np.array([1, 1, 1, 1]), np.array([1, 1, 1, 1])) is None
+
+
+def test_layer_outputs_and_feature_maps(model):
+    x = np.random.default_rng(0).random((1, 1, 8, 8)).astype(np.float32)
+    outs = viz.layer_outputs(model, x)
+    assert [name for name, _ in outs] == ["0: Conv2d", "1: ReLU", "2: Flatten", "3: Linear"]
+    np.testing.assert_allclose(outs[-1][1], model(x))
+    fig = viz.plot_feature_maps(model, x, 1)
+    assert len([ax for ax in fig.axes if ax.images]) == 4
+    with pytest.raises(ValueError, match="not feature maps"):
+        viz.plot_feature_maps(model, x, 2)
+
+
+def test_plot_filters(model):
+    fig = viz.plot_filters(model[0].weight.data)
+    assert len([ax for ax in fig.axes if ax.images]) == 4
+    with pytest.raises(ValueError, match="4-D"):
+        viz.plot_filters(np.zeros((3, 3)))
