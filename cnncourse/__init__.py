@@ -9,6 +9,17 @@ signal      single-channel 1D/2D convolution and cross-correlation, written with
 functional  batched NCHW ops (conv2d, conv_transpose2d, pooling), naive and fast, with backward
 arithmetic  output sizes, padding and receptive fields
 gradcheck   numerical gradient checking
+filters     fixed image-processing kernels (Gaussian, Sobel, sharpen), Harris corners, the
+            convolution matrix (Toeplitz) and im2col
+nn          layers and losses (Module, Conv2d, MaxPool2d, Linear, CrossEntropyLoss, ...)
+optim       SGD (momentum, Nesterov) and Adam, with PyTorch's update rules
+train       fit, evaluate, predict, k-fold cross-validation, confusion matrix
+datasets    procedural shapes, scikit-learn's digits, (Fashion-)MNIST downloader
+models      LeNet-5, MLP, all-convolutional net, summary()
+checkpoint  save/load models as .npz, atomically
+exercises   checked exercises: check, hint, solution, progress
+viz         figures and sliding-window animations
+widgets     interactive explorers (ipywidgets)
 """
 
 __version__ = "0.1.0"
