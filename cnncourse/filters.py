@@ -242,24 +242,29 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
         output pixel ``(i, j)``.
     """
     fn = "conv_matrix"
-    h, w = pair(tuple(input_shape) if not isinstance(input_shape, numbers.Integral) else input_shape,
-                "input_shape", fn, min_value=1)
+    if not isinstance(input_shape, numbers.Integral):
+        input_shape = tuple(input_shape)
+    h, w = pair(input_shape, "input_shape", fn, min_value=1)
     kernel = np.asarray(kernel)
     if kernel.ndim != 2:
-        raise ValueError(f"{fn}: kernel must be 2-D (kH, kW), got shape {kernel.shape}")
-    (sh, sw), (ph, pw) = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0)
+        raise ValueError(f"{fn}: kernel must be 2-D (kH, kW), "
+                         f"got shape {kernel.shape}")
+    sh, sw = pair(stride, "stride", fn, 1)
+    ph, pw = pair(padding, "padding", fn, 0)
     kh, kw = kernel.shape
-    h_out, w_out = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    h_out = (h + 2 * ph - kh) // sh + 1
+    w_out = (w + 2 * pw - kw) // sw + 1
     if h_out <= 0 or w_out <= 0:
-        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input {(h, w)} "
-                         f"with padding {(ph, pw)}")
-    T = np.zeros((h_out * w_out, h * w), dtype=kernel.dtype if kernel.dtype.kind == "f" else float)
-    for i in range(h_out):
-        for j in range(w_out):
-            for u in range(kh):
-                for v in range(kw):
-                    r, c = i * sh + u - ph, j * sw + v - pw
-                    if 0 <= r < h and 0 <= c < w:
+        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input "
+                         f"{(h, w)} with padding {(ph, pw)}")
+    dtype = kernel.dtype if kernel.dtype.kind == "f" else float
+    T = np.zeros((h_out * w_out, h * w), dtype=dtype)
+    for i in range(h_out):              # output row
+        for j in range(w_out):          # output column
+            for u in range(kh):         # kernel row
+                for v in range(kw):     # kernel column
+                    r, c = i * sh + u - ph, j * sw + v - pw   # input pixel
+                    if 0 <= r < h and 0 <= c < w:   # else: a padding zero
                         T[i * w_out + j, r * w + c] = kernel[u, v]
     return T
 
@@ -282,14 +287,20 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     fn = "im2col"
     check_array(x, "x", fn, ndim=4)
     k = pair(kernel_size, "kernel_size", fn, 1)
-    s, p, d = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0), pair(dilation, "dilation", fn, 1)
+    s = pair(stride, "stride", fn, 1)
+    p = pair(padding, "padding", fn, 0)
+    d = pair(dilation, "dilation", fn, 1)
     n, c, h, w = x.shape
-    if h + 2 * p[0] < d[0] * (k[0] - 1) + 1 or w + 2 * p[1] < d[1] * (k[1] - 1) + 1:
-        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not fit in input "
-                         f"{(h, w)} padded by {p}")
-    view = windows(pad2d(x, (p[0], p[0], p[1], p[1])), k, s, d)  # (N, C, Ho, Wo, kH, kW)
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    if h + 2 * p[0] < span[0] or w + 2 * p[1] < span[1]:
+        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not "
+                         f"fit in input {(h, w)} padded by {p}")
+    # every window as a strided view, shape (N, C, H_out, W_out, kH, kW)
+    view = windows(pad2d(x, (p[0], p[0], p[1], p[1])), k, s, d)
     ho, wo = view.shape[2:4]
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], ho * wo)
+    # -> (N, C, kH, kW, H_out, W_out) -> one column per output pixel
+    cols = view.transpose(0, 1, 4, 5, 2, 3)
+    return cols.reshape(n, c * k[0] * k[1], ho * wo)
 
 
 def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,

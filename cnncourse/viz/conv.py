@@ -268,7 +268,7 @@ def animate_conv2d(input_size=5, kernel_size=3, padding=0, stride=1, dilation=1,
     if figsize is None:
         figsize = (0.42 * (wp + wo + 2.5), 0.42 * (max(hp, ho) + 2.0))
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    fig.subplots_adjust(0.01, 0.01, 0.99, 0.9)
+    fig.subplots_adjust(0.01, 0.01, 0.99, 1 - 0.3 / figsize[1])  # room for the title
     steps = _frames(ho * wo, max_frames)
 
     def frame(t):
@@ -414,7 +414,7 @@ def animate_conv_transpose2d(input_size=2, kernel_size=3, stride=1, padding=0, o
     if figsize is None:
         figsize = (0.4 * (gw + wo + 2.5), 0.4 * (max(gh, ho) + 2.0))
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    fig.subplots_adjust(0.01, 0.01, 0.99, 0.9)
+    fig.subplots_adjust(0.01, 0.01, 0.99, 1 - 0.3 / figsize[1])  # room for the title
     steps = _frames(ho * wo, max_frames)
 
     def frame(t):
@@ -517,7 +517,9 @@ def show_kernels(kernels, titles=None, *, ax=None, fontsize=9, cmap="RdBu_r"):
         a.imshow(k, cmap=cmap, vmin=-m, vmax=m)
         if k.size <= 49:
             for (r, c), v in np.ndenumerate(k):
-                a.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=fontsize * (0.8 if k.shape[1] > 3 else 1))
+                color = "white" if abs(v) > 0.6 * m else "black"  # readable on dark cells
+                a.text(c, r, f"{v:.2g}", ha="center", va="center", color=color,
+                       fontsize=fontsize * (0.8 if k.shape[1] > 3 else 1))
         a.set_xticks([])
         a.set_yticks([])
         if titles is not None:
