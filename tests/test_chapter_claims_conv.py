@@ -236,3 +236,30 @@ def test_lenet_shapes(rng):
         assert h.shape[1:] == tuple(info.output_shape)
     assert summary.layers[6].output_shape == (400,)
     assert models.summary(models.lenet5(input_size=32, rng=0), (1, 32, 32)).layers[6].output_shape == (576,)
+
+
+def test_translation_experiment_mlp_fails_cnn_robust():
+    """The why-convolutions experiment, same data, models and training as the chapter."""
+    from cnncourse import optim, train
+
+    rng = np.random.default_rng(0)
+    kw = dict(size=28, scale=(0.8, 1.1), max_rotation=15, noise=0.05)
+    X_train, y_train = datasets.shapes(50, seed=0, **kw)
+    X_test, y_test = datasets.shapes(40, seed=1, **kw)
+    mlp = models.mlp(28 * 28, (64,), num_classes=4, rng=0)
+    cnn = nn.Sequential(
+        nn.Conv2d(1, 8, 5, padding=2, rng=rng), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, rng=rng), nn.ReLU(),
+        nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(16, 4, rng=rng),
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    for model, lr, epochs in [(mlp, 2e-3, 15), (cnn, 1e-2, 8)]:
+        train.fit(model, loss_fn, optim.Adam(model.parameters(), lr=lr), (X_train, y_train),
+                  epochs=epochs, batch_size=20, rng=np.random.default_rng(0), progress=False)
+
+    def acc(model, s):
+        return train.evaluate(model, loss_fn, (datasets.shift_images(X_test, s, 0), y_test))[1]
+
+    assert acc(mlp, 0) > 0.9 and acc(cnn, 0) > 0.9
+    assert max(acc(mlp, s) for s in (-6, -5, -4, 4, 5, 6)) < 0.5
+    assert min(acc(cnn, s) for s in range(-6, 7)) > 0.9
