@@ -4,7 +4,7 @@ Before networks learned their kernels, image processing chose them by hand: a Ga
 blur away noise, a sharpening kernel, Sobel derivatives for edges, and the Harris detector,
 which builds corners out of those derivatives. This module has those kernels, a filter that
 applies them to an image, and two ways of turning a convolution into a matrix product:
-:func:`conv_matrix` (the Toeplitz, "doubly block circulant" matrix) and :func:`im2col`.
+:func:`conv_matrix` (a doubly blocked Toeplitz matrix) and :func:`im2col`.
 The convolution chapter of the book explains and uses all of them.
 
 All filters here follow the deep-learning convention: they compute cross-correlation, the
