@@ -1,3 +1,5 @@
+import gc
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,6 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without re
 def _close():
     yield
     plt.close("all")
+    gc.collect()  # unrendered animations warn when collected: do it here, under this file's filter
 
 
 def _formula(i, k, s, p, d):
