@@ -71,11 +71,11 @@ def median_times(case: Case, repeats: int) -> dict[str, float]:
 
 
 def fmt_ms(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1e3:9.2f}"
+    return f"{'-':>9}" if seconds is None else f"{seconds * 1e3:9.2f}"
 
 
 def fmt_ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:6.2f}x"
+    return f"{'-':>7}" if value is None else f"{value:6.2f}x"
 
 
 def main(argv=None) -> int:
