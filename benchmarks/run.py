@@ -80,11 +80,15 @@ def fmt_ratio(value: float | None) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=GROUPS)
+    parser.add_argument("groups", nargs="*", metavar="GROUP",
+                        help=f"one or more of {', '.join(GROUPS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="3 repeats, for a smoke run")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
+    unknown = sorted(set(args.groups) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
 
     torch = torch_or_none()
     import numpy as np
@@ -92,7 +96,7 @@ def main(argv=None) -> int:
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"float32, 2 threads, median of {repeats} (naive: fewer, see case modules)")
     header = f"{'case':<46} {'fast ms':>9} {'naive ms':>9} {'torch ms':>9} {'naive/fast':>10} {'fast/torch':>10}"
-    for group in args.groups:
+    for group in args.groups or GROUPS:
         module = importlib.import_module(f"bench_{group}")
         cases = module.cases(quick=args.quick)
         print(f"\n== {group} ==\n{header}\n{'-' * len(header)}")
