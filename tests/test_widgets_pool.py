@@ -97,3 +97,14 @@ def test_routing_explorer_widget_and_errors():
     ex = PoolRoutingExplorer(np.zeros((4, 4)))
     ex.update(kernel_size=5)
     assert ex.dx is None and ex.error
+
+
+def test_widget_shows_png_and_summary_without_output_widget(fmap):
+    ex = PoolingExplorer(fmap)
+    ex.widget
+    assert ex._image.value[:4] == b"\x89PNG"
+    first = ex._image.value
+    ex._controls["kernel_size"].value = 3
+    assert ex._image.value != first and "3x3" in ex._text.value
+    ex.update(padding=3)
+    assert "padding" in ex._text.value and ex._image.value       # last good picture kept

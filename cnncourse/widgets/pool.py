@@ -43,7 +43,8 @@ class _Explorer:
     _fields: tuple[str, ...] = ()
 
     def __init__(self):
-        self._output = None     # ipywidgets.Output once the widget is built
+        self._image = None      # ipywidgets.Image (and HTML summary) once the widget is built
+        self._text = None
         self._controls = {}
         self._syncing = False
 
@@ -88,32 +89,40 @@ class _Explorer:
         return handler
 
     def _redraw(self):
-        if self._output is None:
-            return
-        import matplotlib.pyplot as plt
-        from IPython.display import clear_output
+        """Render the figure to PNG bytes in an ``Image`` widget and the summary in an ``HTML`` one.
 
-        with self._output:
-            clear_output(wait=True)
-            if self.error:
-                print(self.error)
-            else:
-                fig = self.figure()
-                plt.show()
-                plt.close(fig)
-            print(self.summary())
+        No ``Output`` widget and no ``clear_output``: only widget values change, which is
+        robust in headless execution (nbclient, the book build) and keeps the last picture in
+        the saved widget state.
+        """
+        if self._image is None:
+            return
+        import html
+        import io
+
+        import matplotlib.pyplot as plt
+
+        if not self.error:
+            fig = self.figure()
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=72)
+            plt.close(fig)
+            self._image.value = buffer.getvalue()
+        self._text.value = f"<pre>{html.escape(self.summary())}</pre>"
 
     @property
     def widget(self):
         """The ipywidgets user interface (built on first use)."""
-        if self._output is None:
+        if self._image is None:
             import ipywidgets as widgets
 
-            self._output = widgets.Output()
+            self._image = widgets.Image(format="png")
+            self._text = widgets.HTML()
             self._controls = self._make_controls(widgets)
             for name, control in self._controls.items():
                 control.observe(self._on_change(name), names="value")
-            self._ui = widgets.VBox([widgets.HBox(list(self._controls.values())), self._output])
+            self._ui = widgets.VBox([widgets.HBox(list(self._controls.values())), self._text,
+                                     self._image])
             self._redraw()
         return self._ui
 
