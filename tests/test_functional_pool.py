@@ -1,4 +1,4 @@
-"""Tests for cnncourse.functional.pool: every pooling op, fast and naive, with its backward.
+"""Tests for cnncourse.functional.pool and adaptive_pool: every pooling op, fast and naive, with its backward.
 
 References: naive == fast (float64, tight tolerance) forward and backward; centred-difference
 gradient checks of every backward; tiny arrays worked out by hand (including how max pooling
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnncourse.functional import pool as P
+from cnncourse import functional as P
 from cnncourse.gradcheck import numerical_gradient, relative_error
 
 RTOL, ATOL = 1e-10, 1e-12

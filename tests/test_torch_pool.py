@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnncourse.functional import pool as P
+from cnncourse import functional as P
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

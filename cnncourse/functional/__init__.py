@@ -6,8 +6,9 @@ needs as a named tuple), ``OP_backward`` and ``OP_backward_naive``.
 """
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .adaptive_pool import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from . import conv, pool, activation, loss  # noqa: F401
+from . import conv, pool, adaptive_pool, activation, loss  # noqa: F401
 
-__all__ = conv.__all__ + pool.__all__ + activation.__all__ + loss.__all__
+__all__ = conv.__all__ + pool.__all__ + adaptive_pool.__all__ + activation.__all__ + loss.__all__

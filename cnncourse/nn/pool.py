@@ -1,9 +1,9 @@
-"""Pooling layers: thin modules over :mod:`cnncourse.functional.pool`. None has parameters."""
+"""Pooling layers: thin modules over :mod:`cnncourse.functional` (pool, adaptive_pool). None has parameters."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..functional import pool as F
+from .. import functional as F
 from ..functional._util import pair
 from .module import Module
 
