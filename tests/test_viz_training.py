@@ -56,3 +56,50 @@ def test_plot_filters(model):
     assert len([ax for ax in fig.axes if ax.images]) == 4
     with pytest.raises(ValueError, match="4-D"):
         viz.plot_filters(np.zeros((3, 3)))
+
+
+# ------------------------------------------------------------------------------ animate_filters
+
+def _snapshots(n=4, shape=(6, 1, 5, 5)):
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(shape) * (k + 1) for k in range(n)]
+
+
+def test_animate_filters_one_frame_per_snapshot_and_draws_each():
+    from cnncourse.viz import animate_filters
+
+    snaps = _snapshots()
+    anim = animate_filters(snaps, val_acc=[0.5, 0.7, 0.8])
+    assert len(list(anim.new_frame_seq())) == len(snaps)
+    for k in range(len(snaps)):
+        images = anim._func(k)
+        for o, image in enumerate(images):
+            np.testing.assert_array_equal(image.get_array(), snaps[k][o, 0])
+    html = anim.to_jshtml()
+    assert html.count("data:image/png") == len(snaps)
+
+
+def test_animate_filters_uses_one_colour_scale_for_all_frames():
+    from cnncourse.viz import animate_filters
+
+    snaps = _snapshots()
+    anim = animate_filters(snaps)
+    image = anim._func(0)[0]
+    vmax = max(np.abs(w).max() for w in snaps)
+    assert image.norm.vmin == pytest.approx(-vmax) and image.norm.vmax == pytest.approx(vmax)
+    anim.to_jshtml()  # render it, as the book does
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(snapshots=[]), "snapshots is empty"),
+    (dict(snapshots=[np.zeros((6, 1, 5, 5)), np.zeros((6, 1, 3, 3))]), "one shape"),
+    (dict(snapshots=[np.zeros((6, 5, 5))]), "4-D"),
+    (dict(snapshots=_snapshots(3), val_acc=[0.5]), "one value per epoch"),
+    (dict(snapshots=_snapshots(3), in_channel=1), "in_channel"),
+    (dict(snapshots=_snapshots(5), max_frames=4), "max_frames"),
+], ids=["empty", "shapes-differ", "not-4d", "val-acc-length", "in-channel", "too-many-frames"])
+def test_animate_filters_errors(kwargs, match):
+    from cnncourse.viz import animate_filters
+
+    with pytest.raises(ValueError, match=match):
+        animate_filters(**kwargs)

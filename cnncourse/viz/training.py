@@ -12,7 +12,7 @@ import numpy as np
 from .pool import plot_maps
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_misclassified", "plot_filters",
-           "layer_outputs", "plot_feature_maps"]
+           "animate_filters", "layer_outputs", "plot_feature_maps"]
 
 
 def _as_dict(histories) -> dict:
@@ -135,6 +135,88 @@ def plot_filters(weight: np.ndarray, in_channel: int = 0, title: str | None = No
     kernels = [weight[o, in_channel] for o in range(weight.shape[0])]
     return plot_maps(kernels, [f"filter {o}" for o in range(len(kernels))], ncols=min(ncols, len(kernels)),
                      cmap="RdBu_r", size=1.3, suptitle=title)
+
+
+def animate_filters(snapshots, val_acc=None, in_channel: int = 0, interval: int = 600,
+                    dpi: int = 72, max_frames: int = 40):
+    """Animate a convolution layer's filters as they are learned, one frame per epoch.
+
+    Top, the kernels of ``snapshots[k]`` (red positive, blue negative, one colour scale for the
+    whole animation so that growing weights look stronger); bottom, the validation accuracy up
+    to epoch ``k`` when ``val_acc`` is given.
+
+    Parameters
+    ----------
+    snapshots : sequence of ndarray, each of shape (C_out, C_in, kH, kW)
+        The layer's weights before training (epoch 0) and after each epoch, e.g. copies of
+        ``model[0].weight.data``.
+    val_acc : sequence of float, optional
+        Validation accuracy after each epoch: ``len(snapshots) - 1`` values.
+    in_channel : int
+        Which input channel's slice of each kernel to draw.
+    interval : int
+        Milliseconds per frame.
+    dpi : int
+    max_frames : int
+        Refuse more snapshots than this (each frame is an image embedded in the page).
+
+    Returns
+    -------
+    anim : matplotlib.animation.FuncAnimation
+        Its figure is closed; display with ``HTML(anim.to_jshtml())``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    fn = "animate_filters"
+    frames = [np.asarray(w) for w in snapshots]
+    if not frames:
+        raise ValueError(f"{fn}: snapshots is empty; pass the weights before and after each epoch")
+    if any(w.ndim != 4 or w.shape != frames[0].shape for w in frames):
+        raise ValueError(f"{fn}: every snapshot must be 4-D (C_out, C_in, kH, kW) with one shape, "
+                         f"got shapes {sorted({w.shape for w in frames})}")
+    if len(frames) > max_frames:
+        raise ValueError(f"{fn}: {len(frames)} snapshots make {len(frames)} frames, more than "
+                         f"max_frames={max_frames}; keep every k-th snapshot")
+    if val_acc is not None and len(val_acc) != len(frames) - 1:
+        raise ValueError(f"{fn}: val_acc needs one value per epoch ({len(frames) - 1}), "
+                         f"got {len(val_acc)}")
+    if not 0 <= in_channel < frames[0].shape[1]:
+        raise ValueError(f"{fn}: in_channel must be in [0, {frames[0].shape[1]}), got {in_channel}")
+
+    n_filters = frames[0].shape[0]
+    vmax = max(float(np.abs(w[:, in_channel]).max()) for w in frames) or 1.0
+    rows = 2 if val_acc is not None else 1
+    fig = plt.figure(figsize=(1.2 * max(n_filters, 4), 1.6 + 1.6 * (rows - 1)), dpi=dpi)
+    grid = fig.add_gridspec(rows, n_filters, height_ratios=[1] * rows)
+    images = []
+    for o in range(n_filters):
+        ax = fig.add_subplot(grid[0, o])
+        images.append(ax.imshow(frames[0][o, in_channel], cmap="RdBu_r", vmin=-vmax, vmax=vmax))
+        ax.set_title(f"filter {o}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if val_acc is not None:
+        ax_acc = fig.add_subplot(grid[1, :])
+        epochs = np.arange(1, len(val_acc) + 1)
+        (line,) = ax_acc.plot([], [], marker="o", color="C1")
+        ax_acc.set(xlim=(0.5, len(val_acc) + 0.5), ylim=(0, 1), xlabel="epoch",
+                   ylabel="val. accuracy")
+        ax_acc.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    title = fig.suptitle("", fontsize=9)
+    fig.tight_layout()
+
+    def draw(k):
+        for o, image in enumerate(images):
+            image.set_data(frames[k][o, in_channel])
+        title.set_text("initial weights (epoch 0)" if k == 0 else f"after epoch {k}")
+        if val_acc is not None:
+            line.set_data(epochs[:k], np.asarray(val_acc)[:k])
+        return images
+
+    anim = FuncAnimation(fig, draw, frames=len(frames), interval=interval)
+    plt.close(fig)
+    return anim
 
 
 def layer_outputs(model, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
