@@ -15,6 +15,10 @@ Two checking modes (see :func:`checking_mode`):
     its output captured and cut. A single long call into compiled code can overrun the limit,
     and an answer can tamper with the process (``os._exit`` ends the kernel).
 
+In both modes the answer runs with the ``cnncourse`` package (and numpy's namespace) as
+imported, whatever a notebook cell rebound, and under numpy's default floating-point error
+handling, whatever ``np.seterr`` set.
+
 :func:`time_limit` is the watchdog. On the main thread (POSIX) it uses ``SIGALRM``; elsewhere
 ``sys.settrace``, plus a watchdog thread that raises asynchronously in the checked thread (so
 even a one-line ``while True: pass``, which emits no line events, is stopped). After the
@@ -40,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._compare import Opaque
+from ._core import pristine
 
 __all__ = ["TimeLimitExceeded", "time_limit", "learner_traceback", "checking_mode",
            "set_checking_mode", "MODES", "run_calls", "cut"]
@@ -47,7 +52,7 @@ __all__ = ["TimeLimitExceeded", "time_limit", "learner_traceback", "checking_mod
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 MODES = ("isolated", "in-process")
 _STATE = {"mode": "auto"}
-MEMORY_LIMIT = 2 * 1024 ** 3  # bytes the child may allocate beyond what it inherits
+MEMORY_LIMIT = 1024 ** 3  # bytes the child may allocate beyond what it inherits
 GRACE = 0.5  # seconds between the soft stop and the kill of the child
 OUTPUT_KEEP = 4000  # characters of printed output kept for the verdict
 MESSAGE_CHARS = 300  # an exception message in a summary line is cut to this
@@ -494,7 +499,7 @@ def _run_in_process(answer, calls, limit, expected_first) -> Report:
     start = time.monotonic()
     deadline = None if limit is None else start + limit
     try:
-        with _SigintWatch() as sigint:
+        with _SigintWatch() as sigint, pristine():
             for i, (args, kwargs) in enumerate(calls):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 try:
@@ -613,6 +618,7 @@ def _child(answer, calls, limit, expected_first, fd) -> None:
         raise RuntimeError("input() is not available while your answer is checked")
 
     builtins.input = no_input
+    pristine().__enter__()  # the package as imported, whatever a cell rebound (never undone here)
     deadline = None if limit is None else time.monotonic() + limit
     for i, (args, kwargs) in enumerate(calls):
         remaining = None if deadline is None else deadline - time.monotonic()
@@ -764,6 +770,8 @@ def _run_forked(answer, calls, limit, expected_first) -> Report:
         report.stopped, report.stopped_at = "crashed", running
         report.crash = _describe_status(status) if status is not None else "it ended unexpectedly"
     report.output = "".join(text)
+    chars = max(chars, len(report.output))  # a crash leaves only what was forwarded
+    lines = max(lines, report.output.count("\n"))
     report.output_chars, report.output_lines = chars, lines + (
         1 if chars and not report.output.endswith("\n") else 0)
     return report
