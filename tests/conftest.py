@@ -76,6 +76,7 @@ def pytest_sessionfinish(session, exitstatus):
         text = ("FAILED (issue 9): executing the notebooks recorded passes the learner never made: "
                 + ", ".join(sorted(recorded)))
         if reporter is not None:
+            reporter.ensure_newline()
             reporter.write_line(text, red=True, bold=True)
         else:
             print(text)
