@@ -189,8 +189,6 @@ def test_record_false_and_seed_never_record():
     assert exs.check("first.correlate2d-valid", correlate2d_valid, seed=5).passed
     assert exs.check(VALUE_ID, VALUE_ANSWER, seed=5).passed
     assert _progress.load() == {}
-    assert exs.run_solution("first.correlate2d-valid", show=False).passed
-    assert _progress.load() == {}
 
 
 def test_the_data_dir_variable_is_the_fallback(tmp_path, monkeypatch):

@@ -103,6 +103,7 @@ def bare_except_retry(x, k):
 def test_bare_except_retry_loop(mode):
     result = probe(f"bare-except retry loop ({mode})", bare_except_retry, mode=mode)
     assert result.status == "timeout", str(result)
+    assert sys.exc_info() == (None, None, None)  # nothing stale left in the caller
     assert "for all 11 cases together: 0 of them passed" in str(result)
 
 

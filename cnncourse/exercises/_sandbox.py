@@ -125,8 +125,8 @@ class _Expired:
     gets the next on its very next line. Where async exceptions are unavailable it raises.
     """
 
-    def __init__(self, seconds: float, state: dict):
-        self.seconds, self.state = seconds, state
+    def __init__(self, seconds: float, state: dict, stop_frame=None):
+        self.seconds, self.state, self.stop_frame = seconds, state, stop_frame
         self.raiser = _async_raiser()
 
     def __call__(self, frame, event, arg):
@@ -142,10 +142,15 @@ class _Expired:
         self.raiser[0](threading.get_ident(), TimeLimitExceeded)
 
     def install(self, frame) -> None:
-        """Trace the learner's frames of the stack (up to the checker's frame that called them)."""
+        """Trace the learner's frames of the stack: those below the frame that entered the
+        ``with time_limit(...)`` block (``stop_frame``) and below the checker's own frame.
+
+        The frame of the ``with`` itself is left alone: on CPython 3.11, tracing a frame from a
+        point inside its ``try`` leaves ``sys.exc_info()`` set after its ``except`` block.
+        """
         sys.settrace(self)
         seen_learner = False
-        while frame is not None:
+        while frame is not None and frame is not self.stop_frame:
             if _ours(frame):
                 if seen_learner:
                     break
@@ -180,10 +185,18 @@ def time_limit(seconds: float | None, method: str = "auto"):
             yield
 
 
+def _body_frame():
+    """The frame running the body of the ``with time_limit(...)`` block."""
+    frame = sys._getframe(1)
+    while frame is not None and _ours(frame):
+        frame = frame.f_back
+    return frame
+
+
 @contextlib.contextmanager
 def _alarm(seconds: float):
     state = {"active": True}
-    expired = _Expired(seconds, state)
+    expired = _Expired(seconds, state, _body_frame())
     old_trace = sys.gettrace()
 
     def handler(signum, frame):
@@ -246,7 +259,8 @@ def _drain() -> None:
 def _trace(seconds: float):
     deadline = time.monotonic() + seconds
     state = {"active": True, "count": 0}
-    expired = _Expired(seconds, state)
+    caller = _body_frame()
+    expired = _Expired(seconds, state, caller)
 
     # A one-line loop (``while True: pass``) emits no line events: a watchdog thread raises in
     # this thread asynchronously at the deadline, and again every 20 ms until the body exits.
@@ -294,9 +308,6 @@ def _trace(seconds: float):
         return local
 
     # The body of the ``with`` runs in a frame that already exists: trace it too.
-    caller = sys._getframe(1)
-    while caller is not None and _ours(caller):
-        caller = caller.f_back
     old = sys.gettrace()
     old_caller_trace = caller.f_trace if caller is not None else None
     if caller is not None:
