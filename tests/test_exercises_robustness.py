@@ -88,6 +88,19 @@ def test_modes():
         set_checking_mode("threads")
 
 
+@pytest.mark.parametrize("platform", ["emscripten", "darwin", "win32"])
+def test_no_fork_where_it_is_unsafe_or_missing(platform, monkeypatch):
+    from cnncourse.exercises import _sandbox
+
+    monkeypatch.setattr(_sandbox.sys, "platform", platform)
+    assert checking_mode() == "in-process"
+    with pytest.raises(ValueError, match="isolated mode needs os.fork on Linux"):
+        set_checking_mode("isolated")
+    monkeypatch.setattr(_sandbox.sys, "platform", "linux")
+    monkeypatch.delattr(_sandbox.os, "fork")
+    assert checking_mode() == "in-process"
+
+
 # --------------------------------------------------------------------------- hangs
 
 def bare_except_retry(x, k):
