@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import cnncourse
-import cnncourse.exercises as exs
 from cnncourse import filters, signal
 from cnncourse.exercises import check, checking_mode, set_checking_mode
 
@@ -139,8 +138,6 @@ def test_one_line_loop_isolated():
 
 
 def test_timeout_says_how_many_cases_passed():
-    calls = {"n": 0}
-
     def slow_late(x, k):
         if x.shape == (3, 4):  # the 4th case (1x1 kernel)
             while True:
@@ -151,7 +148,6 @@ def test_timeout_says_how_many_cases_passed():
     assert result.status == "timeout"
     text = str(result)
     assert "for all 11 cases together: 3 of them passed, case 4 of 11 (1x1 kernel) was still running" in text, text
-    assert calls["n"] == 0
 
 
 # --------------------------------------------------------------------------- exceptions and exits
