@@ -111,9 +111,12 @@ def bare_except_retry(x, k):
             continue
 
 
-@pytest.mark.parametrize("mode", ["isolated", "in-process"])
-def test_bare_except_retry_loop(mode):
-    result = probe(f"bare-except retry loop ({mode})", bare_except_retry, mode=mode)
+@pytest.mark.parametrize("mode, in_thread", [("isolated", False), ("in-process", False),
+                                             ("in-process", True)])
+def test_bare_except_retry_loop(mode, in_thread):
+    where = " off the main thread (trace)" if in_thread else ""
+    result = probe(f"bare-except retry loop ({mode}{where})", bare_except_retry, mode=mode,
+                   in_thread=in_thread)
     assert result.status == "timeout", str(result)
     assert sys.exc_info() == (None, None, None)  # nothing stale left in the caller
     assert "for all 11 cases together: 0 of them passed" in str(result)
