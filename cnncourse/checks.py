@@ -67,12 +67,7 @@ def check_int(value, fn: str, name: str, min_value: int | None = None) -> int:
         raise TypeError(f"{fn}: {name} must be an int, got {value!r} ({_kind(value)})")
     value = int(value)
     if min_value is not None and value < min_value:
-        if min_value == 1:
-            what = "a positive int (>= 1)"
-        elif min_value == 0:
-            what = "a non-negative int (>= 0)"
-        else:
-            what = f"an int >= {min_value}"
+        what = "a positive int (>= 1)" if min_value == 1 else f"an int >= {min_value}"
         raise ValueError(f"{fn}: {name} must be {what}, got {value}")
     return value
 

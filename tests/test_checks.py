@@ -31,7 +31,7 @@ def test_positive_int_messages():
 
 def test_non_negative_int_messages():
     assert C.check_non_negative_int(0, "f", "n") == 0
-    with pytest.raises(ValueError, match=r"^f: padding must be a non-negative int \(>= 0\), got -1$"):
+    with pytest.raises(ValueError, match=r"^f: padding must be an int >= 0, got -1$"):
         C.check_non_negative_int(-1, "f", "padding")
     with pytest.raises(ValueError, match=r"^f: n must be an int >= 3, got 2$"):
         C.check_int(2, "f", "n", min_value=3)
