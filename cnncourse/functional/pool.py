@@ -239,7 +239,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, **unsupported):
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    return max_pool2d_forward(x, kernel_size, stride, padding, **unsupported)[0]
+    reject_unsupported("max_pool2d", unsupported, UNSUPPORTED_POOL["max_pool2d"])
+    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
 def max_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
@@ -389,7 +390,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, **unsupported):
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    return avg_pool2d_forward(x, kernel_size, stride, padding, **unsupported)[0]
+    reject_unsupported("avg_pool2d", unsupported, UNSUPPORTED_POOL["avg_pool2d"])
+    return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
 def avg_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
@@ -584,7 +586,8 @@ def lp_pool2d(x, norm_type, kernel_size, stride=None, padding=0, **unsupported):
     --------
     lp_pool2d_naive : the loop version.
     """
-    return lp_pool2d_forward(x, norm_type, kernel_size, stride, padding, **unsupported)[0]
+    reject_unsupported("lp_pool2d", unsupported, UNSUPPORTED_POOL["lp_pool2d"])
+    return lp_pool2d_forward(x, norm_type, kernel_size, stride, padding)[0]
 
 
 def lp_pool2d_naive(x, norm_type, kernel_size, stride=None, padding=0, **unsupported):
