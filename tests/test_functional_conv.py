@@ -564,15 +564,15 @@ def test_conv2d_backward_need_dx_false_skips_only_dx(backward, padding):
 
 def test_conv2d_forward_keep_cols_false_holds_no_matrix_and_backward_rebuilds_it():
     rng = np.random.default_rng(6)
-    x, w = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3))
-    out_keep, keep = conv2d_forward(x, w, stride=2, padding=1)
-    out_free, free = conv2d_forward(x, w, stride=2, padding=1, keep_cols=False)
+    x, w, b = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3)), np.ones(3)
+    out_keep, keep = conv2d_forward(x, w, b, stride=2, padding=1)
+    out_free, free = conv2d_forward(x, w, b, stride=2, padding=1, keep_cols=False)
     assert keep.cols is not None and free.cols is None
     np.testing.assert_array_equal(out_keep, out_free)
     dout = rng.standard_normal(out_keep.shape)
     g_keep, g_free = conv2d_backward(dout, keep), conv2d_backward(dout, free)
-    for a, b in zip(g_keep, g_free):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for got, expected in zip(g_free, g_keep):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs, name", [(dict(need_dx=1), "need_dx"),
