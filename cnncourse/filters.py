@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .checks import check_array, check_real, is_int, pair
+from .checks import check_array, check_conv_inputs, check_real, is_int, pair
 from .functional import window
 from .functional.window import pad2d, windows
 from .geometry import out_hw, resolve_padding, same_padding, symmetric_padding
@@ -328,11 +328,7 @@ def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = N
         ``cnncourse.functional.conv2d(x, weight, bias, stride, padding, dilation)``.
     """
     fn = "conv2d_im2col"
-    check_array(x, fn, "x", ndim=4)
-    check_array(weight, fn, "weight", ndim=4)
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(f"{fn}: x has {x.shape[1]} channels but weight expects {weight.shape[1]} "
-                         f"(x.shape={x.shape}, weight.shape={weight.shape})")
+    x, weight, bias = check_conv_inputs(fn, x, weight, bias)
     c_out = weight.shape[0]
     cols = im2col(x, weight.shape[2:], stride, padding, dilation)   # (N, C_in*kH*kW, Ho*Wo)
     out = weight.reshape(c_out, -1) @ cols                          # (N, C_out, Ho*Wo)

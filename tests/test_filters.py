@@ -171,5 +171,5 @@ def test_im2col_keeps_dtype_and_errors():
     assert filters.conv2d_im2col(x, np.ones((1, 1, 3, 3), np.float32)).dtype == np.float32
     with pytest.raises(ValueError, match="im2col: kernel_size"):
         filters.im2col(x, 5)
-    with pytest.raises(ValueError, match="conv2d_im2col: x has 1 channels"):
+    with pytest.raises(ValueError, match="conv2d_im2col: x has 1 channel but weight expects 2"):
         filters.conv2d_im2col(x, np.ones((1, 2, 3, 3), np.float32))
