@@ -17,6 +17,10 @@ All functions accept only ints (``True``, ``2.0`` and ``'3'`` are refused with a
 and name themselves and the offending argument in every error. The formulas themselves live
 in :mod:`cnncourse.geometry` (which :mod:`cnncourse.functional` uses too), the checks in
 :mod:`cnncourse.checks`: this module is their validated, explained public face.
+
+(Why one module of ~520 lines: it is the padding-and-stride chapter's reference, the output
+sizes, their written-out explanation and receptive fields, most of it numpydoc with worked
+examples; splitting it would split one chapter's API over several imports.)
 """
 from __future__ import annotations
 
