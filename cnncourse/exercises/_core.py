@@ -134,6 +134,7 @@ class Exercise:
     seed: int = 0
     timeout: float | None = None
     see_also: Sequence[Callable] = ()
+    solution_code: str = ""
 
     def expected_answer(self):
         """The expected answer of a value/choice exercise (calls ``answer`` if it is a function)."""
