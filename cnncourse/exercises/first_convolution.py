@@ -137,8 +137,9 @@ register(Exercise(
                 wrong=(8, 16, 16, 15)),
         Mistake("total padding", "You counted the padding once: padding=1 adds 1 row at the top "
                 "AND 1 at the bottom, so the padded height is H + 2P.", wrong=(8, 16, 15, 14)),
-        Mistake("no +1", "You forgot the + 1: a window fits at position 0 too.",
-                wrong=(8, 16, 15, 13)),
+        Mistake("no +1", "(8, 16, 15, 13) comes from forgetting the + 1 (a window fits at "
+                "position 0 too) or from leaving out the padding, (33 - 5) // 2 + 1 = 15: "
+                "floor((H + 2P - kH) / S) + 1 has both.", wrong=(8, 16, 15, 13)),
         Mistake("H and W swapped", "H and W are swapped (or you gave NHWC): in NCHW the height "
                 "comes before the width, and the kernel 5x3 means kH=5, kW=3.",
                 wrong=(8, 16, 14, 16)),

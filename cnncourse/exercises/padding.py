@@ -310,7 +310,7 @@ register(Exercise(
     mistakes=[
         Mistake("no padding", "The first convolution has padding 2 on EACH side, which keeps "
                 "32x32 (400 is what you get without that padding, as in the 1998 LeNet-5, or "
-                "on a 28x28 input).", wrong=400),
+                "with the padding counted once, or on a 28x28 input).", wrong=400),
         Mistake("channels", "Keep the 16 channels of the last convolution: the flattened vector "
                 "has C * H * W entries.", wrong=36),
         Mistake("no pooling", "Each 2x2 pooling with stride 2 halves H and W.", wrong=16 * 28 * 28),

@@ -109,7 +109,7 @@ register(Exercise(
 answer = 32 * 32 * 3 * 100 + 100
 
 # nn.Linear agrees
-layer = nn.Linear(32 * 32 * 3, 100, rng=0)
+layer = nn.Linear(32 * 32 * 3, 100, rng=np.random.default_rng(0))
 assert answer == sum(p.data.size for p in layer.parameters())
 ''',
 ))
