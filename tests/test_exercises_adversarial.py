@@ -897,3 +897,39 @@ if __name__ == "__main__":  # pragma: no cover - the report's counts
     expected_hints = sum(w.hint is not None for ws in WRONG.values() for w in ws)
     print(f"answers tried {t}, rejected {r}, hints shown {s} (expected {expected_hints}), "
           f"hints right {h}, no hint where none applies {q} of {t - expected_hints}")
+
+
+def test_expected_outputs_do_not_change_when_a_notebook_rebinds_the_package(monkeypatch):
+    """References are private copies bound at import: rebinding or editing package functions and
+    constants in a notebook (``signal.correlate2d = ...``, ``filters.SOBEL_X = filters.SOBEL_X / 8``,
+    ``filters.SOBEL_X[0, 0] = 99``) changes no expected output."""
+    import copy
+
+    from cnncourse import arithmetic, filters, functional, train
+
+    def expected_all():
+        out = {}
+        for ex in ALL:
+            if ex.kind == "function":
+                cases = ex.cases(np.random.default_rng(7))
+                out[ex.id] = [ex.reference(*copy.deepcopy(c.args), **copy.deepcopy(dict(c.kwargs)))
+                              for c in cases]
+            else:
+                out[ex.id] = ex.expected_answer()
+        return out
+
+    before = expected_all()
+
+    def sabotaged(*args, **kwargs):
+        raise AssertionError("a package function was looked up at check time")
+
+    for module in (signal, filters, functional, arithmetic, train):
+        for name in dir(module):
+            if not name.startswith("__") and callable(getattr(module, name)) and not isinstance(
+                    getattr(module, name), type):
+                monkeypatch.setattr(module, name, sabotaged)
+    monkeypatch.setattr(filters, "SOBEL_X", np.full((3, 3), 99.0))
+    monkeypatch.setattr(filters, "SOBEL_Y", np.zeros((3, 3)))
+    after = expected_all()
+    for ex_id, values in before.items():
+        assert exs.compare(values, after[ex_id], rtol=0, atol=0) is None, ex_id
