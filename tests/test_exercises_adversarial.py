@@ -722,8 +722,8 @@ def _kfold(n, k, fold, how="remainder last", dtype=None):
         folds = np.array_split(idx, k)
     val = folds[fold]
     others = [f for i, f in enumerate(folds) if i != fold]
-    if how == "after first":
-        others = others[fold:] + others[:fold]
+    if how == "reversed":
+        others = others[::-1]
     return np.concatenate(others), val
 
 
@@ -768,7 +768,7 @@ TRAINING = {
         W("shuffled", lambda n, k, fold: tuple(np.random.default_rng(0).permutation(a)
                                                for a in _kfold(n, k, fold, "array_split"))),
         W("strided folds (i % k)", lambda n, k, fold: _kfold(n, k, fold, "strided")),
-        W("training indices not in increasing order", lambda n, k, fold: _kfold(n, k, fold, "after first")),
+        W("training folds in reverse order", lambda n, k, fold: _kfold(n, k, fold, "reversed")),
         W("float indices", lambda n, k, fold: _kfold(n, k, fold, "array_split", dtype=np.float64)),
         W("the next fold", lambda n, k, fold: _kfold(n, k, (fold + 1) % k, "array_split")),
     ],

@@ -105,6 +105,7 @@ def _dil_cases(rng):
         Case((10, 3, 0, 3, 2), description="dilation 2, stride 3 does not divide"),
         Case((9, 2, 0, 1, 4), description="even kernel, dilation 4"),
         Case((5, 3, 0, 1, 1), description="dilation 1 (ordinary)"),
+        Case((7, 2, 0, 3, 2), description="even kernel, dilation 2, stride 3 does not divide"),
     ]
     for _ in range(8):
         F, D, P = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(0, 3))
