@@ -861,7 +861,16 @@ def test_each_mistake_differs_from_the_reference_somewhere(ex):
 
 @pytest.mark.parametrize("ex", [e for e in ALL if e.kind != "function"],
                          ids=[e.id for e in ALL if e.kind != "function"])
-def test_value_mistakes_are_wrong(ex):
+def test_value_mistakes_are_wrong_and_do_not_reveal_the_answer(ex):
+    expected = ex.expected_answer()
+    if ex.kind == "choice":
+        revealing = ["{" + ", ".join(repr(k) for k in sorted(expected)) + "}"]
+    else:
+        parts = list(expected) if isinstance(expected, tuple) else []
+        revealing = [fmt(expected), repr(expected)] + [repr(p) for p in parts if isinstance(p, tuple)]
+    for text in [m.message for m in ex.mistakes] + list(ex.hints[:1]):
+        for r in revealing:
+            assert r not in text, f"{ex.id}: {text!r} reveals {r}"
     for mistake in ex.mistakes:
         if mistake.wrong is not None:
             wrong = mistake.wrong

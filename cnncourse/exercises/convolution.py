@@ -362,8 +362,8 @@ register(Exercise(
         Mistake("filter per channel", "Each filter spans all the input channels and sums over "
                 "them: 10 filters give 10 output channels, not 10 * 3 = 30.",
                 when=lambda got, expected, case: "30" in str(got)),
-        Mistake("missing C_in", "A filter has a depth: the weight is (C_out, C_in, kH, kW) = "
-                "(10, 3, 5, 5), not (10, 5, 5).",
+        Mistake("missing C_in", "A filter has a depth: it spans all the input channels, so the "
+                "weight has four axes, (C_out, C_in, kH, kW), not three.",
                 when=lambda got, expected, case: "(10, 5, 5)" in str(got)),
         Mistake("layout", "cnncourse and PyTorch store a convolution's weight as (C_out, C_in, kH, kW): "
                 "(3, 10, 5, 5) is the layout of a TRANSPOSED convolution.",
