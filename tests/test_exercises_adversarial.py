@@ -942,3 +942,22 @@ def test_expected_outputs_do_not_change_when_a_notebook_rebinds_the_package(monk
     after = expected_all()
     for ex_id, values in before.items():
         assert exs.compare(values, after[ex_id], rtol=0, atol=0) is None, ex_id
+
+
+@pytest.mark.parametrize("ex", [e for e in ALL if e.kind == "function"],
+                         ids=[e.id for e in ALL if e.kind == "function"])
+def test_cases_vary_every_argument(ex):
+    """An answer that ignores an argument (Adam's beta1, beta2, eps; the stride; the batch) or
+    hard-codes its default must meet a case where that argument matters."""
+    import inspect
+
+    signature = inspect.signature(ex.reference)
+    seen: dict[str, set] = {name: set() for name in signature.parameters}
+    for case in ex.cases(np.random.default_rng(0)):
+        bound = signature.bind(*case.args, **dict(case.kwargs))
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
+            key = (value.shape, value.dtype.str, value.tobytes()) if isinstance(value, np.ndarray) else repr(value)
+            seen[name].add(key)
+    constant = [name for name, values in seen.items() if len(values) < 2]
+    assert not constant, f"{ex.id}: no case varies {constant}"
