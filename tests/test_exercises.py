@@ -15,7 +15,7 @@ ALL = exs.exercises()
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNNCOURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CNNCOURSE_PROGRESS_DIR", str(tmp_path))
     exs.reset_hints()
     yield
     exs.reset_hints()

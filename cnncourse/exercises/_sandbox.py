@@ -15,6 +15,10 @@ Two checking modes (see :func:`checking_mode`):
     its output captured and cut. A single long call into compiled code can overrun the limit,
     and an answer can tamper with the process (``os._exit`` ends the kernel).
 
+In both modes the answer runs with the ``cnncourse`` package (and numpy's namespace) as
+imported, whatever a notebook cell rebound, and under numpy's default floating-point error
+handling, whatever ``np.seterr`` set.
+
 :func:`time_limit` is the watchdog. On the main thread (POSIX) it uses ``SIGALRM``; elsewhere
 ``sys.settrace``, plus a watchdog thread that raises asynchronously in the checked thread (so
 even a one-line ``while True: pass``, which emits no line events, is stopped). After the
@@ -40,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._compare import Opaque
+from ._core import pristine
 
 __all__ = ["TimeLimitExceeded", "time_limit", "learner_traceback", "checking_mode",
            "set_checking_mode", "MODES", "run_calls", "cut"]
@@ -47,7 +52,7 @@ __all__ = ["TimeLimitExceeded", "time_limit", "learner_traceback", "checking_mod
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 MODES = ("isolated", "in-process")
 _STATE = {"mode": "auto"}
-MEMORY_LIMIT = 2 * 1024 ** 3  # bytes the child may allocate beyond what it inherits
+MEMORY_LIMIT = 1024 ** 3  # bytes the child may allocate beyond what it inherits
 GRACE = 0.5  # seconds between the soft stop and the kill of the child
 OUTPUT_KEEP = 4000  # characters of printed output kept for the verdict
 MESSAGE_CHARS = 300  # an exception message in a summary line is cut to this
@@ -120,8 +125,8 @@ class _Expired:
     gets the next on its very next line. Where async exceptions are unavailable it raises.
     """
 
-    def __init__(self, seconds: float, state: dict):
-        self.seconds, self.state = seconds, state
+    def __init__(self, seconds: float, state: dict, stop_frame=None):
+        self.seconds, self.state, self.stop_frame = seconds, state, stop_frame
         self.raiser = _async_raiser()
 
     def __call__(self, frame, event, arg):
@@ -137,10 +142,15 @@ class _Expired:
         self.raiser[0](threading.get_ident(), TimeLimitExceeded)
 
     def install(self, frame) -> None:
-        """Trace the learner's frames of the stack (up to the checker's frame that called them)."""
+        """Trace the learner's frames of the stack: those below the frame that entered the
+        ``with time_limit(...)`` block (``stop_frame``) and below the checker's own frame.
+
+        The frame of the ``with`` itself is left alone: on CPython 3.11, tracing a frame from a
+        point inside its ``try`` leaves ``sys.exc_info()`` set after its ``except`` block.
+        """
         sys.settrace(self)
         seen_learner = False
-        while frame is not None:
+        while frame is not None and frame is not self.stop_frame:
             if _ours(frame):
                 if seen_learner:
                     break
@@ -175,10 +185,18 @@ def time_limit(seconds: float | None, method: str = "auto"):
             yield
 
 
+def _body_frame():
+    """The frame running the body of the ``with time_limit(...)`` block."""
+    frame = sys._getframe(1)
+    while frame is not None and _ours(frame):
+        frame = frame.f_back
+    return frame
+
+
 @contextlib.contextmanager
 def _alarm(seconds: float):
     state = {"active": True}
-    expired = _Expired(seconds, state)
+    expired = _Expired(seconds, state, _body_frame())
     old_trace = sys.gettrace()
 
     def handler(signum, frame):
@@ -241,7 +259,8 @@ def _drain() -> None:
 def _trace(seconds: float):
     deadline = time.monotonic() + seconds
     state = {"active": True, "count": 0}
-    expired = _Expired(seconds, state)
+    caller = _body_frame()
+    expired = _Expired(seconds, state, caller)
 
     # A one-line loop (``while True: pass``) emits no line events: a watchdog thread raises in
     # this thread asynchronously at the deadline, and again every 20 ms until the body exits.
@@ -289,9 +308,6 @@ def _trace(seconds: float):
         return local
 
     # The body of the ``with`` runs in a frame that already exists: trace it too.
-    caller = sys._getframe(1)
-    while caller is not None and _ours(caller):
-        caller = caller.f_back
     old = sys.gettrace()
     old_caller_trace = caller.f_trace if caller is not None else None
     if caller is not None:
@@ -494,7 +510,7 @@ def _run_in_process(answer, calls, limit, expected_first) -> Report:
     start = time.monotonic()
     deadline = None if limit is None else start + limit
     try:
-        with _SigintWatch() as sigint:
+        with _SigintWatch() as sigint, pristine():
             for i, (args, kwargs) in enumerate(calls):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 try:
@@ -613,6 +629,7 @@ def _child(answer, calls, limit, expected_first, fd) -> None:
         raise RuntimeError("input() is not available while your answer is checked")
 
     builtins.input = no_input
+    pristine().__enter__()  # the package as imported, whatever a cell rebound (never undone here)
     deadline = None if limit is None else time.monotonic() + limit
     for i, (args, kwargs) in enumerate(calls):
         remaining = None if deadline is None else deadline - time.monotonic()
@@ -764,6 +781,8 @@ def _run_forked(answer, calls, limit, expected_first) -> Report:
         report.stopped, report.stopped_at = "crashed", running
         report.crash = _describe_status(status) if status is not None else "it ended unexpectedly"
     report.output = "".join(text)
+    chars = max(chars, len(report.output))  # a crash leaves only what was forwarded
+    lines = max(lines, report.output.count("\n"))
     report.output_chars, report.output_lines = chars, lines + (
         1 if chars and not report.output.endswith("\n") else 0)
     return report
