@@ -186,8 +186,25 @@ def _stores_and_loads(source):
 SKIPPED: dict[str, list[str]] = {}
 
 
+@pytest.fixture
+def _ipython_shell():
+    """One IPython shell per test, removed afterwards with the interpreter hooks it set."""
+    import sys
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    hooks = sys.displayhook, sys.excepthook
+    shell = InteractiveShell.instance()
+    try:
+        yield shell
+    finally:
+        shell.reset(new_session=False)
+        InteractiveShell.clear_instance()
+        sys.displayhook, sys.excepthook = hooks
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_solutions_pass_in_their_notebook(path, tmp_path, monkeypatch):
+def test_solutions_pass_in_their_notebook(path, tmp_path, monkeypatch, _ipython_shell):
     stubs = {i: (ex_id, name) for ex_id, where in STUBS.items() for p, i, name in where if p == path}
     if not stubs:
         pytest.skip(f"{path.name} has no exercise")
@@ -195,11 +212,9 @@ def test_solutions_pass_in_their_notebook(path, tmp_path, monkeypatch):
     monkeypatch.setenv("CNNCOURSE_DATA_DIR", str(data_dir))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(path.parent)
-    from IPython.core.interactiveshell import InteractiveShell
     import matplotlib.pyplot as plt
 
-    shell = InteractiveShell.instance()
-    shell.reset(new_session=False)
+    shell = _ipython_shell
     cells = _cells(path)
     tainted, skipped, failures = set(), [], []
     stub_objects = {}
