@@ -132,8 +132,9 @@ def test_a_directory_in_place_of_the_file(data_dir):
         assert exs.check(VALUE_ID, VALUE_ANSWER).passed
     table = exs.progress()  # no crash, and the pass is there (in memory)
     assert table.passed["first-convolution"][0] == 1
-    exs.reset_progress()
-    assert _progress.load() == {}
+    with pytest.warns(UserWarning, match="progress cannot be kept on disk"):
+        exs.reset_progress()
+        assert _progress.load() == {}
 
 
 def _read_only(folder, monkeypatch):

@@ -27,6 +27,7 @@ loop cannot swallow it.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import io
@@ -43,8 +44,17 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+try:  # imported here, not in the forked child: an import there could wait on a lock that
+    import resource  # another thread of the kernel held at the fork
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+
+import numpy as np
+
 from ._compare import Opaque
 from ._core import pristine
+
+_np_errstate = np.errstate
 
 __all__ = ["TimeLimitExceeded", "time_limit", "learner_traceback", "checking_mode",
            "set_checking_mode", "MODES", "run_calls", "cut"]
@@ -545,9 +555,7 @@ def _run_in_process(answer, calls, limit, expected_first) -> Report:
 def _default_errstate():
     """The learner's code runs under numpy's default floating-point error handling, whatever an
     earlier cell set with ``np.seterr``."""
-    import numpy as np
-
-    with np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
+    with _np_errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
         yield
 
 
@@ -605,8 +613,6 @@ def _child(answer, calls, limit, expected_first, fd) -> None:
         for target in (0, 1, 2):
             os.dup2(null, target)  # C-level output and input go nowhere
     with contextlib.suppress(Exception):
-        import resource
-
         used = _address_space()
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = used + MEMORY_LIMIT
@@ -623,7 +629,6 @@ def _child(answer, calls, limit, expected_first, fd) -> None:
     out = _Capture(counts, forward)
     sys.stdout = sys.stderr = out
     sys.stdin = io.StringIO("")
-    import builtins
 
     def no_input(*args, **kwargs):
         raise RuntimeError("input() is not available while your answer is checked")
@@ -711,6 +716,7 @@ def _run_forked(answer, calls, limit, expected_first) -> Report:
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
         with contextlib.suppress(Exception):
             stream.flush()
+    _async_raiser()  # ctypes is imported here, not in the child
     r, w = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork()"
