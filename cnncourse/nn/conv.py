@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functional import conv as F
+from .. import functional as F
 from ..functional._util import pair
 from . import init
 from .linear import _positive_int
