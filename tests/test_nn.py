@@ -552,3 +552,195 @@ def test_op_errors_pass_through():
     """Errors from the functional ops (here: a kernel larger than the input) still surface."""
     with pytest.raises(ValueError, match="conv2d"):
         nn.Conv2d(1, 1, 5)(np.zeros((1, 1, 3, 3), np.float32))
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13: one instance used twice, dout checks, tied weights, caches, constructors, kwargs
+# --------------------------------------------------------------------------------------------
+
+def _grads(model):
+    return [p.grad.copy() for p in model.parameters()]
+
+
+def test_shared_layer_used_twice_gives_the_gradients_of_two_layers():
+    """A Tanh instance used twice in one network: each backward consumes its own forward."""
+    rng = np.random.default_rng(0)
+    shared_tanh = nn.Tanh()
+    lin1, lin2 = nn.Linear(4, 5, rng=rng).to(np.float64), nn.Linear(5, 3, rng=rng).to(np.float64)
+    shared = nn.Sequential(lin1, shared_tanh, lin2, shared_tanh)
+    separate = nn.Sequential(lin1, nn.Tanh(), lin2, nn.Tanh())
+    x, dout = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    np.testing.assert_array_equal(shared(x), separate(x))
+    shared.zero_grad()
+    dx_shared = shared.backward(dout)
+    g_shared = _grads(shared)
+    separate.zero_grad()
+    dx_separate = separate.backward(dout)
+    np.testing.assert_allclose(dx_shared, dx_separate, rtol=1e-12)
+    for a, b in zip(g_shared, _grads(separate)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_second_forward_before_backward_is_right_or_refused():
+    """forward(x1), forward(x2), backward: the gradient of the last pass; never a mixture."""
+    rng = np.random.default_rng(1)
+    model = nn.Sequential(nn.Linear(4, 5, rng=rng), nn.Tanh(), nn.Linear(5, 2, rng=rng)).to(np.float64)
+    x1, x2, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+    model(x2)
+    model.zero_grad()
+    expected_dx = model.backward(dout)
+    expected = _grads(model)
+    model(x1)
+    model(x2)
+    model.zero_grad()
+    np.testing.assert_allclose(model.backward(dout), expected_dx, rtol=1e-12)
+    for a, b in zip(_grads(model), expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
+        model.backward(dout)                  # the pass was consumed; x1's was dropped
+
+
+@pytest.mark.parametrize("layer, x", [
+    (nn.Dropout(0.5, rng=np.random.default_rng(0)), np.ones((4, 3), np.float32)),
+    (nn.BatchNorm2d(3), np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32)),
+    (nn.Linear(3, 2, rng=np.random.default_rng(0)), np.ones((4, 3), np.float32)),
+    (nn.Flatten(), np.ones((4, 3, 2), np.float32)),
+    (nn.ReLU(), np.ones((4, 3), np.float32)),
+], ids=["dropout", "batchnorm", "linear", "flatten", "relu"])
+def test_layer_backward_checks_dout(layer, x):
+    name = type(layer).__name__.lower()
+    fn = {"batchnorm2d": "batch_norm2d"}.get(name, name)
+    out = layer(x)
+    bad_shape = np.ones(out.shape[:-1] + (1,), np.float32)       # broadcastable, wrong
+    with pytest.raises(ValueError, match=rf"{fn}\w*: dout must have .*shape"):
+        layer.backward(bad_shape)
+    layer(x)
+    with pytest.raises(TypeError, match=rf"{fn}\w*: dout .*(dtype|float)"):
+        layer.backward(np.ones(out.shape, np.int64))
+    layer(x)
+    with pytest.raises(TypeError, match=rf"{fn}\w*: dout must be a numpy ndarray, got list"):
+        layer.backward(out.tolist())
+
+
+def test_tied_weights_are_listed_counted_and_updated_once():
+    rng = np.random.default_rng(2)
+    a, b = nn.Linear(3, 3, rng=rng), nn.Linear(3, 3, rng=rng)
+    b.weight = a.weight                                   # tied
+    model = nn.Sequential(a, nn.ReLU(), b)
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.bias"]      # as PyTorch: first name only
+    assert len(list(model.parameters())) == 3
+    assert model.num_parameters() == 9 + 3 + 3
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    before = a.weight.data.copy()
+    a.weight.grad[...] = 1.0
+    opt.step()
+    np.testing.assert_allclose(a.weight.data, before - 1.0)
+    opt2 = optim.SGD([a.weight, a.weight], lr=1.0)        # a list with duplicates, too
+    opt2.step()
+    np.testing.assert_allclose(a.weight.data, before - 2.0)
+
+
+def test_conv_keeps_no_im2col_in_eval_and_frees_the_cache_after_backward():
+    conv = nn.Conv2d(3, 4, 3, rng=0)
+    x = np.ones((2, 3, 8, 8), np.float32)
+    conv.eval()
+    conv(x)
+    assert all(c.cols is None for c in conv._caches)       # no (27, 72) matrix held in eval
+    conv.train()
+    out = conv(x)
+    assert conv._caches and conv._caches[-1].cols is not None
+    conv.backward(np.ones_like(out))
+    assert conv._caches == []                                # freed after backward
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, rng=0), nn.ReLU())
+    out = model(x)
+    model.backward(np.ones_like(out), input_grad=False)
+    assert all(not m._caches for m in model.modules())
+
+
+def test_parameter_data_reassigned_to_another_dtype_keeps_grad_in_step():
+    p = nn.Parameter(np.zeros(3, np.float32))
+    p.grad[...] = 1.5
+    p.data = p.data.astype(np.float64)
+    assert p.grad.dtype == np.float64 and p.grad.shape == (3,)
+    np.testing.assert_array_equal(p.grad, 1.5)
+    p.data = np.zeros((2, 2))
+    assert p.grad.shape == (2, 2) and not p.grad.any()
+    with pytest.raises(TypeError, match="Parameter: data must be a floating-point ndarray"):
+        p.data = np.zeros(3, np.int64)
+    layer = nn.Linear(3, 2, rng=0)
+    layer.weight.data = layer.weight.data.astype(np.float64)
+    assert layer.weight.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: nn.LPPool2d(True, 2), TypeError, "LPPool2d: norm_type must be a number"),
+    (lambda: nn.LPPool2d(0.5, 2), ValueError, "LPPool2d: norm_type must be >= 1"),
+    (lambda: nn.Flatten(2.5), TypeError, "Flatten: start_dim must be an int, got 2.5"),
+    (lambda: nn.Flatten("1"), TypeError, "Flatten: start_dim must be an int, got '1'"),
+    (lambda: nn.Flatten(1, True), TypeError, "Flatten: end_dim must be an int, got True"),
+    (lambda: nn.LeakyReLU("0.1"), TypeError, "LeakyReLU: negative_slope must be a number, got '0.1'"),
+    (lambda: nn.Softmax(dim=2.5), TypeError, "Softmax: dim must be an int, got 2.5"),
+    (lambda: nn.LogSoftmax(dim="1"), TypeError, "LogSoftmax: dim must be an int, got '1'"),
+    (lambda: nn.BatchNorm2d(3, eps=True), TypeError, "BatchNorm2d: eps must be a number, got True"),
+    (lambda: nn.BatchNorm2d(3, momentum=None), TypeError, "BatchNorm2d: momentum must be a number"),
+    (lambda: nn.AdaptiveAvgPool2d((0, 2)), ValueError, r"AdaptiveAvgPool2d: output_size must be positive"),
+    (lambda: nn.AdaptiveMaxPool2d((2, 2, 2)), TypeError, r"AdaptiveMaxPool2d: output_size must be an int or a pair"),
+    (lambda: nn.Dropout("0.5"), TypeError, "Dropout: p must be a number"),
+    (lambda: nn.Linear(3, 2, bias="no"), TypeError, "Linear: bias must be True or False"),
+    (lambda: nn.Conv2d(1, 2, 3, bias=None), TypeError, "Conv2d: bias must be True or False"),
+    (lambda: nn.Linear(3, 2, dtype=np.int32), TypeError, "Linear: dtype must be a floating"),
+    (lambda: nn.Linear(3, 2, rng="x"), TypeError, "Linear: rng must be"),
+    (lambda: nn.Dropout(rng=1.5), TypeError, "Dropout: rng must be"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_constructors_validate_instead_of_coercing(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: nn.MaxPool2d(2, ceil_mode=True), "MaxPool2d: ceil_mode=True is not supported"),
+    (lambda: nn.MaxPool2d(2, dilation=2), "MaxPool2d: dilation=2 is not supported"),
+    (lambda: nn.AvgPool2d(2, count_include_pad=False), "AvgPool2d: count_include_pad=False is not supported"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=2), "Conv2d: groups=2 is not supported"),
+    (lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"), "Conv2d: padding_mode='reflect' is not supported"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, groups=4), "ConvTranspose2d: groups=4 is not supported"),
+    (lambda: nn.MaxPool2d(2, return_indices=True), "MaxPool2d: return_indices=True is not supported"),
+    (lambda: nn.ReLU(inplace=True), "ReLU: inplace=True is not supported"),
+    (lambda: nn.Linear(3, 2, device="cuda"), "Linear: device='cuda' is not supported"),
+    (lambda: nn.Conv2d(4, 4, 3, colour=1), "Conv2d: unexpected keyword argument 'colour'"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_unsupported_pytorch_arguments_are_named(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()
+
+
+def test_pytorch_arguments_at_their_default_are_accepted():
+    nn.MaxPool2d(2, ceil_mode=False, dilation=1, return_indices=False)
+    nn.AvgPool2d(2, count_include_pad=True, ceil_mode=False)
+    nn.Conv2d(4, 4, 3, groups=1, padding_mode="zeros")
+    nn.ReLU(inplace=False)
+
+
+def test_layers_let_the_op_validate_x():
+    """The op's message, naming the op and the argument, reaches the learner through the layer."""
+    with pytest.raises(ValueError, match=r"^conv2d: x has 1 channel but weight expects 3 "
+                                         r"\(x.shape=\(8, 1, 28, 28\), weight.shape=\(6, 3, 5, 5\)\)"):
+        nn.Conv2d(3, 6, 5)(np.zeros((8, 1, 28, 28), np.float32))
+    with pytest.raises(ValueError, match=r"^linear: x has 256 features but weight expects 400"):
+        nn.Linear(400, 120)(np.zeros((8, 256), np.float32))
+    with pytest.raises(ValueError, match=r"did you forget a Flatten\(\)"):
+        nn.Linear(400, 120)(np.zeros((8, 16, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"^batch_norm2d: x has 2 channels but weight expects 3"):
+        nn.BatchNorm2d(3)(np.zeros((2, 2, 3, 3), np.float32))
+    with pytest.raises(TypeError, match=r"^dropout: x must be a numpy ndarray, got list"):
+        nn.Dropout()([1.0])
+
+
+def test_one_rng_policy_int_seed_none_or_generator():
+    a = nn.Linear(3, 2, rng=5)
+    b = nn.Linear(3, 2, rng=np.random.default_rng(5))
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    assert nn.Linear(3, 2, rng=None).weight.shape == (2, 3)
+    np.testing.assert_array_equal(nn.init.kaiming_normal((3, 3), rng=4),
+                                  nn.init.kaiming_normal((3, 3), rng=np.random.default_rng(4)))
