@@ -293,6 +293,7 @@ def test_backward_without_input_grad(make):
     model.backward(dout)
     full = [p.grad.copy() for p in model.parameters()]
     model.zero_grad()
+    model(x)
     assert model.backward(dout, input_grad=False) is None
     for name, p, g in zip([n for n, _ in model.named_parameters()], model.parameters(), full):
         np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-15, err_msg=name)
@@ -305,12 +306,12 @@ def test_backward_without_input_grad(make):
 def test_backward_without_input_grad_checks_dout():
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
     model(np.zeros((2, 1, 5, 5), np.float32))
-    with pytest.raises(ValueError, match=r"dout must have the shape of the forward output \(2, 2, 3, 3\)"):
+    with pytest.raises(ValueError, match=r"dout must have the (shape of the )?forward output('s shape)? \(2, 2, 3, 3\)"):
         model.backward(np.zeros((2, 2, 3, 4), np.float32), input_grad=False)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten())
     model(np.zeros((2, 1, 5, 5), np.float32))
-    with pytest.raises(ValueError, match=r"Flatten\(start_dim=1, end_dim=-1\): dout must have the shape "
-                                         r"of the forward output \(2, 18\), got \(2, 24\)"):
+    with pytest.raises(ValueError, match=r"flatten_backward: dout must have the forward output's "
+                                         r"shape \(2, 18\), got \(2, 24\)"):
         model.backward(np.zeros((2, 24), np.float32), input_grad=False)
     model = nn.Sequential(nn.Conv2d(1, 2, 3))
     model(np.zeros((2, 1, 5, 5), np.float32))
@@ -461,8 +462,8 @@ def test_init_helpers():
         nn.init.calculate_gain("gelu")
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out', got 'fan'"):
         nn.init.kaiming_normal((3, 3), mode="fan")
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
-        nn.Linear(2, 2, rng=0)
+    with pytest.raises(TypeError, match="Linear: rng must be an int seed, None or a numpy Generator"):
+        nn.Linear(2, 2, rng="0")
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_uniform((3,))
 
@@ -490,49 +491,46 @@ def test_loss_backward_before_forward():
 
 
 def test_conv_input_errors():
+    """The layers let the op validate x: its message names the op and the argument."""
     conv = nn.Conv2d(3, 6, 5)
-    with pytest.raises(ValueError, match=r"^Conv2d\(3, 6, kernel_size=\(5, 5\), stride=\(1, 1\)\): "
-                                         r"expected input with 3 channels, got x.shape=\(8, 1, 28, 28\)"):
+    with pytest.raises(ValueError, match=r"^conv2d: x has 1 channel but weight expects 3"):
         conv(np.zeros((8, 1, 28, 28), np.float32))
-    with pytest.raises(ValueError, match=r"Conv2d\(3, 6, .*expected a 4-D input \(N, C, H, W\), "
-                                         r"got x.shape=\(3, 28, 28\)"):
+    with pytest.raises(ValueError, match=r"^conv2d: x must be 4-D \(N, C, H, W\), got shape \(3, 28, 28\)"):
         conv(np.zeros((3, 28, 28), np.float32))
-    with pytest.raises(TypeError, match=r"Conv2d\(3, 6, .*input has dtype float64 but the parameters "
-                                        r"are float32; .*x.astype\(np.float32\).*model.to\(np.float64\)"):
+    with pytest.raises(TypeError, match=r"^conv2d: weight has dtype float32 but x has dtype float64"):
         conv(np.zeros((1, 3, 8, 8)))
-    with pytest.raises(TypeError, match=r"Conv2d\(3, 6, .*expected a numpy ndarray, got list"):
+    with pytest.raises(TypeError, match=r"^conv2d: x must be a numpy ndarray, got list"):
         conv([[1.0]])
-    with pytest.raises(TypeError, match=r"expected a floating-point input, got dtype uint8"):
+    with pytest.raises(TypeError, match=r"x must have a floating dtype \(float32 or float64\), got uint8"):
         conv(np.zeros((1, 3, 8, 8), np.uint8))
-    with pytest.raises(ValueError, match=r"ConvTranspose2d\(4, 2, .*expected input with 4 channels, "
-                                         r"got x.shape=\(1, 2, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"^conv_transpose2d: x has 2 channels but weight expects 4"):
         nn.ConvTranspose2d(4, 2, 3)(np.zeros((1, 2, 5, 5), np.float32))
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(3, .*expected input with 3 channels"):
+    with pytest.raises(ValueError, match=r"^batch_norm2d: x has 2 channels but weight expects 3"):
         nn.BatchNorm2d(3)(np.zeros((2, 2, 3, 3), np.float32))
-    with pytest.raises(ValueError, match=r"MaxPool2d\(.*\): expected a 4-D input"):
+    with pytest.raises(ValueError, match=r"^max_pool2d\w*: x must be 4-D"):
         nn.MaxPool2d(2)(np.zeros((2, 3, 3), np.float32))
 
 
 def test_linear_input_errors():
     linear = nn.Linear(400, 120)
-    with pytest.raises(ValueError, match=r"^Linear\(in_features=400, out_features=120, bias=True\): "
-                                         r"expected input of shape \(N, 400\), got x.shape=\(8, 256\)$"):
+    with pytest.raises(ValueError, match=r"^linear: x has 256 features but weight expects 400 "
+                                         r"\(x.shape=\(8, 256\), weight.shape=\(120, 400\)\)$"):
         linear(np.zeros((8, 256), np.float32))
-    with pytest.raises(ValueError, match=r"got x.shape=\(8, 16, 5, 5\) \(did you forget a Flatten\(\)"):
+    with pytest.raises(ValueError, match=r"x.shape=\(8, 16, 5, 5\).*\(did you forget a Flatten\(\)"):
         linear(np.zeros((8, 16, 5, 5), np.float32))
 
 
 @pytest.mark.parametrize("make, error, match", [
-    (lambda: nn.Conv2d(0, 6, 5), ValueError, "Conv2d: in_channels must be positive, got 0"),
+    (lambda: nn.Conv2d(0, 6, 5), ValueError, r"Conv2d: in_channels must be a positive int \(>= 1\), got 0"),
     (lambda: nn.Conv2d(1, 6, 2.5), TypeError, r"Conv2d: kernel_size must be an int or a pair"),
     (lambda: nn.Conv2d(1, 6, 3, padding="full"), ValueError, r"Conv2d: padding must be .*'same', got 'full'"),
     (lambda: nn.Conv2d(1, 6, 3, stride=2, padding="same"), ValueError, "padding='same' needs stride 1"),
-    (lambda: nn.Conv2d(1, 6, 3, stride=0), ValueError, "Conv2d: stride must be positive, got 0"),
+    (lambda: nn.Conv2d(1, 6, 3, stride=0), ValueError, r"Conv2d: stride must be positive ints \(>= 1\), got 0"),
     (lambda: nn.Linear(3.0, 2), TypeError, "Linear: in_features must be an int, got 3.0"),
     (lambda: nn.MaxPool2d(0), ValueError, "MaxPool2d: kernel_size must be positive"),
-    (lambda: nn.Dropout(1.5), ValueError, r"Dropout: p must be a probability in \[0, 1\], got 1.5"),
-    (lambda: nn.BatchNorm2d(3, momentum=2), ValueError, r"BatchNorm2d: momentum must be in \[0, 1\]"),
-    (lambda: nn.BatchNorm2d(3, eps=0), ValueError, "BatchNorm2d: eps must be a positive number"),
+    (lambda: nn.Dropout(1.5), ValueError, r"Dropout: p must be in \[0.0, 1.0\], got 1.5"),
+    (lambda: nn.BatchNorm2d(3, momentum=2), ValueError, r"BatchNorm2d: momentum must be in \[0.0, 1.0\], got 2.0"),
+    (lambda: nn.BatchNorm2d(3, eps=0), ValueError, "BatchNorm2d: eps must be > 0.0, got 0.0"),
     (lambda: nn.Sequential(nn.ReLU(), np.tanh), TypeError, "Sequential: layer 1 must be a Module"),
     (lambda: nn.Parameter([1.0]), TypeError, "Parameter: data must be a floating-point ndarray"),
     (lambda: nn.CrossEntropyLoss(reduction="none"), ValueError, "reduction must be 'mean' or 'sum'"),
@@ -570,10 +568,11 @@ def test_shared_layer_used_twice_gives_the_gradients_of_two_layers():
     shared = nn.Sequential(lin1, shared_tanh, lin2, shared_tanh)
     separate = nn.Sequential(lin1, nn.Tanh(), lin2, nn.Tanh())
     x, dout = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
-    np.testing.assert_array_equal(shared(x), separate(x))
+    out_shared = shared(x)
     shared.zero_grad()
     dx_shared = shared.backward(dout)
     g_shared = _grads(shared)
+    np.testing.assert_array_equal(separate(x), out_shared)
     separate.zero_grad()
     dx_separate = separate.backward(dout)
     np.testing.assert_allclose(dx_shared, dx_separate, rtol=1e-12)
@@ -635,10 +634,10 @@ def test_tied_weights_are_listed_counted_and_updated_once():
     before = a.weight.data.copy()
     a.weight.grad[...] = 1.0
     opt.step()
-    np.testing.assert_allclose(a.weight.data, before - 1.0)
+    np.testing.assert_allclose(a.weight.data, before - 1.0, rtol=1e-6)
     opt2 = optim.SGD([a.weight, a.weight], lr=1.0)        # a list with duplicates, too
     opt2.step()
-    np.testing.assert_allclose(a.weight.data, before - 2.0)
+    np.testing.assert_allclose(a.weight.data, before - 2.0, rtol=1e-6)
 
 
 def test_conv_keeps_no_im2col_in_eval_and_frees_the_cache_after_backward():
@@ -674,19 +673,19 @@ def test_parameter_data_reassigned_to_another_dtype_keeps_grad_in_step():
 
 
 @pytest.mark.parametrize("make, error, match", [
-    (lambda: nn.LPPool2d(True, 2), TypeError, "LPPool2d: norm_type must be a number"),
+    (lambda: nn.LPPool2d(True, 2), TypeError, "LPPool2d: norm_type must be a real number, got True"),
     (lambda: nn.LPPool2d(0.5, 2), ValueError, "LPPool2d: norm_type must be >= 1"),
     (lambda: nn.Flatten(2.5), TypeError, "Flatten: start_dim must be an int, got 2.5"),
     (lambda: nn.Flatten("1"), TypeError, "Flatten: start_dim must be an int, got '1'"),
     (lambda: nn.Flatten(1, True), TypeError, "Flatten: end_dim must be an int, got True"),
-    (lambda: nn.LeakyReLU("0.1"), TypeError, "LeakyReLU: negative_slope must be a number, got '0.1'"),
+    (lambda: nn.LeakyReLU("0.1"), TypeError, "LeakyReLU: negative_slope must be a real number, got '0.1'"),
     (lambda: nn.Softmax(dim=2.5), TypeError, "Softmax: dim must be an int, got 2.5"),
     (lambda: nn.LogSoftmax(dim="1"), TypeError, "LogSoftmax: dim must be an int, got '1'"),
-    (lambda: nn.BatchNorm2d(3, eps=True), TypeError, "BatchNorm2d: eps must be a number, got True"),
-    (lambda: nn.BatchNorm2d(3, momentum=None), TypeError, "BatchNorm2d: momentum must be a number"),
-    (lambda: nn.AdaptiveAvgPool2d((0, 2)), ValueError, r"AdaptiveAvgPool2d: output_size must be positive"),
+    (lambda: nn.BatchNorm2d(3, eps=True), TypeError, "BatchNorm2d: eps must be a real number, got True"),
+    (lambda: nn.BatchNorm2d(3, momentum=None), TypeError, "BatchNorm2d: momentum must be a real number"),
+    (lambda: nn.AdaptiveAvgPool2d((0, 2)), ValueError, r"AdaptiveAvgPool2d: output_size must be positive ints"),
     (lambda: nn.AdaptiveMaxPool2d((2, 2, 2)), TypeError, r"AdaptiveMaxPool2d: output_size must be an int or a pair"),
-    (lambda: nn.Dropout("0.5"), TypeError, "Dropout: p must be a number"),
+    (lambda: nn.Dropout("0.5"), TypeError, "Dropout: p must be a real number"),
     (lambda: nn.Linear(3, 2, bias="no"), TypeError, "Linear: bias must be True or False"),
     (lambda: nn.Conv2d(1, 2, 3, bias=None), TypeError, "Conv2d: bias must be True or False"),
     (lambda: nn.Linear(3, 2, dtype=np.int32), TypeError, "Linear: dtype must be a floating"),
@@ -699,16 +698,16 @@ def test_constructors_validate_instead_of_coercing(make, error, match):
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: nn.MaxPool2d(2, ceil_mode=True), "MaxPool2d: ceil_mode=True is not supported"),
-    (lambda: nn.MaxPool2d(2, dilation=2), "MaxPool2d: dilation=2 is not supported"),
-    (lambda: nn.AvgPool2d(2, count_include_pad=False), "AvgPool2d: count_include_pad=False is not supported"),
-    (lambda: nn.Conv2d(4, 4, 3, groups=2), "Conv2d: groups=2 is not supported"),
-    (lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"), "Conv2d: padding_mode='reflect' is not supported"),
-    (lambda: nn.ConvTranspose2d(4, 4, 3, groups=4), "ConvTranspose2d: groups=4 is not supported"),
-    (lambda: nn.MaxPool2d(2, return_indices=True), "MaxPool2d: return_indices=True is not supported"),
-    (lambda: nn.ReLU(inplace=True), "ReLU: inplace=True is not supported"),
-    (lambda: nn.Linear(3, 2, device="cuda"), "Linear: device='cuda' is not supported"),
-    (lambda: nn.Conv2d(4, 4, 3, colour=1), "Conv2d: unexpected keyword argument 'colour'"),
+    (lambda: nn.MaxPool2d(2, ceil_mode=True), r"MaxPool2d: argument 'ceil_mode' is not supported .*got ceil_mode=True"),
+    (lambda: nn.MaxPool2d(2, dilation=2), r"MaxPool2d: argument 'dilation' is not supported .*got dilation=2"),
+    (lambda: nn.AvgPool2d(2, count_include_pad=False), r"AvgPool2d: argument 'count_include_pad' is not supported .*got count_include_pad=False"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=2), r"Conv2d: argument 'groups' is not supported .*got groups=2"),
+    (lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"), r"Conv2d: argument 'padding_mode' is not supported .*got padding_mode='reflect'"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, groups=4), r"ConvTranspose2d: argument 'groups' is not supported .*got groups=4"),
+    (lambda: nn.MaxPool2d(2, return_indices=True), r"MaxPool2d: argument 'return_indices' is not supported .*got return_indices=True"),
+    (lambda: nn.ReLU(inplace=True), r"ReLU: argument 'inplace' is not supported .*got inplace=True"),
+    (lambda: nn.Linear(3, 2, device="cuda"), r"Linear: argument 'device' is not supported .*got device='cuda'"),
+    (lambda: nn.Conv2d(4, 4, 3, colour=1), r"Conv2d\(\) got an unexpected keyword argument 'colour'"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_unsupported_pytorch_arguments_are_named(make, match):
     with pytest.raises(TypeError, match=match):

@@ -1,8 +1,8 @@
 """Weight initialisation: He (Kaiming), Glorot (Xavier) and PyTorch's layer defaults.
 
-Every function returns a **new** array of the given shape and dtype, drawn from the
-``numpy.random.Generator`` passed as ``rng``. Pass ``rng=np.random.default_rng(seed)`` for
-reproducible weights; ``rng=None`` draws from a fresh, unseeded generator.
+Every function returns a **new** array of the given shape and dtype, drawn from ``rng``: the
+package's one rng policy (:func:`cnncourse.checks.as_rng`), an int seed (reproducible
+weights), ``None`` (a fresh, unseeded generator) or a ``numpy.random.Generator`` (used as is).
 
 Fans follow PyTorch: for a weight of shape ``(d0, d1, *kernel)``,
 ``fan_in = d1 * prod(kernel)`` and ``fan_out = d0 * prod(kernel)``.
@@ -13,20 +13,13 @@ import math
 
 import numpy as np
 
+from ..checks import as_rng
+
 __all__ = [
     "calculate_fan_in_and_fan_out", "calculate_gain",
     "uniform", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal",
     "default_weight", "default_bias",
 ]
-
-
-def _rng(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"init: rng must be a numpy.random.Generator (np.random.default_rng(seed)) "
-                        f"or None, got {type(rng).__name__}")
-    return rng
 
 
 def calculate_fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -69,7 +62,7 @@ def _fan(shape, mode: str, fn: str) -> int:
 
 def uniform(shape, bound: float, *, rng=None, dtype=np.float32) -> np.ndarray:
     """Samples from ``U(-bound, bound)``."""
-    return _rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+    return as_rng(rng, "uniform").uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
 
 def kaiming_uniform(shape, *, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -88,7 +81,7 @@ def kaiming_normal(shape, *, a: float = 0.0, mode: str = "fan_in", nonlinearity:
                    rng=None, dtype=np.float32) -> np.ndarray:
     """He initialisation, normal: ``N(0, std**2)`` with ``std = gain / sqrt(fan)``."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(shape, mode, "kaiming_normal"))
-    return _rng(rng).normal(0.0, std, size=shape).astype(dtype, copy=False)
+    return as_rng(rng, "kaiming_normal").normal(0.0, std, size=shape).astype(dtype, copy=False)
 
 
 def xavier_uniform(shape, *, gain: float = 1.0, rng=None, dtype=np.float32) -> np.ndarray:
@@ -101,7 +94,7 @@ def xavier_normal(shape, *, gain: float = 1.0, rng=None, dtype=np.float32) -> np
     """Glorot initialisation, normal: ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return _rng(rng).normal(0.0, std, size=shape).astype(dtype, copy=False)
+    return as_rng(rng, "xavier_normal").normal(0.0, std, size=shape).astype(dtype, copy=False)
 
 
 def default_weight(shape, *, rng=None, dtype=np.float32) -> np.ndarray:
