@@ -118,10 +118,10 @@ def test_progress_true_shows_bar(capsys):
     (dict(train_data=np.zeros((5, 4), np.float32)), TypeError, r"pair \(X, y\)"),
     (dict(train_data=(np.zeros((5, 4), np.int64), np.zeros(5, np.int64))), TypeError, "floating"),
     (dict(train_data=(np.zeros((5, 4), np.float32), np.zeros(5))), TypeError, "integer class labels"),
-    (dict(batch_size=0), ValueError, "fit: batch_size must be >= 1, got 0"),
-    (dict(epochs=0), ValueError, "fit: epochs must be >= 1, got 0"),
+    (dict(batch_size=0), ValueError, r"fit: batch_size must be a positive int \(>= 1\), got 0"),
+    (dict(epochs=0), ValueError, r"fit: epochs must be a positive int \(>= 1\), got 0"),
     (dict(epochs=1.5), TypeError, "fit: epochs must be an int"),
-    (dict(rng="seed"), TypeError, "fit: rng must be a numpy Generator"),
+    (dict(rng="seed"), TypeError, "fit: rng must be an int seed, None or a numpy Generator"),
     (dict(val_data=(np.zeros((3, 4), np.float32), np.zeros(2, np.int64))), ValueError, "val_data"),
 ], ids=["empty", "length", "not-pair", "int-X", "float-y", "batch0", "epochs0", "epochs-float",
         "rng", "val-length"])
@@ -185,7 +185,7 @@ def test_history_plot():
     import matplotlib.pyplot as plt
     h = History([1.0, 0.5], [0.5, 0.8], [1.1, 0.7], [0.4, 0.7])
     axes = h.plot()
-    assert len(axes) == 2 and axes[0].get_ylabel() == "loss"
+    assert len(axes) == 2 and "loss" in axes[0].get_ylabel()      # drawn by viz.plot_history
     assert len(axes[1].get_lines()) == 2
     _, ax = plt.subplots()
     assert h.plot(ax, metric="acc")[0] is ax
