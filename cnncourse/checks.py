@@ -100,12 +100,7 @@ def pair(value, fn: str, name: str, min_value: int | None = 0) -> tuple[int, int
     else:
         raise TypeError(f"{fn}: {name} must be an int or a pair of ints (h, w), got {value!r}")
     if min_value is not None and min(values) < min_value:
-        if min_value == 1:
-            what = "positive ints (>= 1)"
-        elif min_value == 0:
-            what = "non-negative ints (>= 0)"
-        else:
-            what = f"ints >= {min_value}"
+        what = "positive" if min_value == 1 else f">= {min_value}"
         raise ValueError(f"{fn}: {name} must be {what}, got {value!r}")
     return values
 
@@ -231,7 +226,7 @@ def check_dout(dout, fn: str, shape, dtype, name: str = "dout") -> np.ndarray:
     shape = tuple(shape)
     dout = check_array(dout, fn, name, len(shape))
     if dout.shape != shape:
-        raise ValueError(f"{fn}: {name} must have the forward output's shape {shape}, "
+        raise ValueError(f"{fn}: {name} must have the shape of the forward output {shape}, "
                          f"got {dout.shape}")
     if dout.dtype != np.dtype(dtype):
         raise TypeError(f"{fn}: {name} has dtype {dout.dtype} but the forward ran in "

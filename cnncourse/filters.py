@@ -51,7 +51,7 @@ def box_kernel(size: int) -> np.ndarray:
     -------
     kernel : ndarray, shape (size, size), float64, sums to 1
     """
-    size, _ = pair(size, "size", "box_kernel", min_value=1)
+    size, _ = pair(size, "box_kernel", "size", min_value=1)
     return np.full((size, size), 1.0 / size**2)
 
 
@@ -79,7 +79,7 @@ def gaussian_kernel(sigma: float, size: int | None = None) -> np.ndarray:
         raise ValueError(f"gaussian_kernel: sigma must be a positive number, got {sigma!r}")
     if size is None:
         size = 2 * math.ceil(3 * sigma) + 1
-    size, _ = pair(size, "size", "gaussian_kernel", min_value=1)
+    size, _ = pair(size, "gaussian_kernel", "size", min_value=1)
     if size % 2 == 0:
         raise ValueError(f"gaussian_kernel: size must be odd so the kernel has a centre, got {size}")
     u = np.arange(size) - size // 2
@@ -129,7 +129,7 @@ def filter2d(image: np.ndarray, kernel: np.ndarray, boundary: str = "zero") -> n
         ``out[i, j] = sum_{u, v} padded[i + u, j + v] * kernel[u, v]``
     """
     fn = "filter2d"
-    check_array(image, "image", fn)
+    check_array(image, fn, "image")
     if image.ndim not in (2, 3):
         raise ValueError(f"{fn}: image must be (H, W) or (H, W, C), got shape {image.shape}")
     kernel = np.asarray(kernel)
@@ -162,7 +162,7 @@ def sobel(image: np.ndarray, boundary: str = "reflect") -> tuple[np.ndarray, np.
         ``gx = filter2d(image, SOBEL_X)``, ``gy = filter2d(image, SOBEL_Y)`` and
         ``magnitude = sqrt(gx**2 + gy**2)``, large on edges.
     """
-    check_array(image, "image", "sobel", ndim=2)
+    check_array(image, "sobel", "image", ndim=2)
     gx = filter2d(image, SOBEL_X, boundary)
     gy = filter2d(image, SOBEL_Y, boundary)
     return gx, gy, np.sqrt(gx**2 + gy**2)
@@ -188,7 +188,7 @@ def harris_response(image: np.ndarray, sigma: float = 1.5, k: float = 0.05) -> n
     -------
     response : ndarray, shape (H, W), same dtype as ``image``
     """
-    check_array(image, "image", "harris_response", ndim=2)
+    check_array(image, "harris_response", "image", ndim=2)
     gx, gy, _ = sobel(image)
     g = gaussian_kernel(sigma)
     sxx = filter2d(gx * gx, g, "reflect")
@@ -209,8 +209,8 @@ def harris_corners(response: np.ndarray, threshold_rel: float = 0.01, min_distan
     corners : ndarray, shape (K, 2), int
         ``(row, col)`` pairs, strongest first (ties broken by position).
     """
-    check_array(response, "response", "harris_corners", ndim=2)
-    d = pair(min_distance, "min_distance", "harris_corners", min_value=0)[0]
+    check_array(response, "harris_corners", "response", ndim=2)
+    d = pair(min_distance, "harris_corners", "min_distance", min_value=0)[0]
     padded = pad2d(response[None, None], (d, d, d, d), value=-np.inf)
     local_max = windows(padded, (2 * d + 1, 2 * d + 1), (1, 1)).max(axis=(-2, -1))[0, 0]
     peak = (response == local_max) & (response > threshold_rel * response.max())
@@ -244,13 +244,13 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
     fn = "conv_matrix"
     if not isinstance(input_shape, numbers.Integral):
         input_shape = tuple(input_shape)
-    h, w = pair(input_shape, "input_shape", fn, min_value=1)
+    h, w = pair(input_shape, fn, "input_shape", min_value=1)
     kernel = np.asarray(kernel)
     if kernel.ndim != 2:
         raise ValueError(f"{fn}: kernel must be 2-D (kH, kW), "
                          f"got shape {kernel.shape}")
-    sh, sw = pair(stride, "stride", fn, 1)
-    ph, pw = pair(padding, "padding", fn, 0)
+    sh, sw = pair(stride, fn, "stride", 1)
+    ph, pw = pair(padding, fn, "padding", 0)
     kh, kw = kernel.shape
     h_out = (h + 2 * ph - kh) // sh + 1
     w_out = (w + 2 * pw - kw) // sw + 1
@@ -285,11 +285,11 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
         A convolution is then one matrix product: ``weight.reshape(C_out, -1) @ cols``.
     """
     fn = "im2col"
-    check_array(x, "x", fn, ndim=4)
-    k = pair(kernel_size, "kernel_size", fn, 1)
-    s = pair(stride, "stride", fn, 1)
-    p = pair(padding, "padding", fn, 0)
-    d = pair(dilation, "dilation", fn, 1)
+    check_array(x, fn, "x", ndim=4)
+    k = pair(kernel_size, fn, "kernel_size", 1)
+    s = pair(stride, fn, "stride", 1)
+    p = pair(padding, fn, "padding", 0)
+    d = pair(dilation, fn, "dilation", 1)
     n, c, h, w = x.shape
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
     if h + 2 * p[0] < span[0] or w + 2 * p[1] < span[1]:
@@ -319,8 +319,8 @@ def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = N
         ``cnncourse.functional.conv2d(x, weight, bias, stride, padding, dilation)``.
     """
     fn = "conv2d_im2col"
-    check_array(x, "x", fn, ndim=4)
-    check_array(weight, "weight", fn, ndim=4)
+    check_array(x, fn, "x", ndim=4)
+    check_array(weight, fn, "weight", ndim=4)
     if weight.shape[1] != x.shape[1]:
         raise ValueError(f"{fn}: x has {x.shape[1]} channels but weight expects {weight.shape[1]} "
                          f"(x.shape={x.shape}, weight.shape={weight.shape})")
@@ -329,7 +329,7 @@ def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = N
     out = weight.reshape(c_out, -1) @ cols  # (N, C_out, Ho*Wo)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1)
-    s, p, d = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0), pair(dilation, "dilation", fn, 1)
+    s, p, d = pair(stride, fn, "stride", 1), pair(padding, fn, "padding", 0), pair(dilation, fn, "dilation", 1)
     ho = (x.shape[2] + 2 * p[0] - d[0] * (kh - 1) - 1) // s[0] + 1
     wo = (x.shape[3] + 2 * p[1] - d[1] * (kw - 1) - 1) // s[1] + 1
     return out.reshape(x.shape[0], c_out, ho, wo).astype(x.dtype, copy=False)

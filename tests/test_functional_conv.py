@@ -12,8 +12,9 @@ from scipy import signal
 
 from cnncourse.gradcheck import numerical_gradient
 
-from cnncourse.functional import conv as F
-from cnncourse.functional.conv import (
+from cnncourse import functional as F
+from cnncourse.functional import conv as conv_module, conv_transpose as conv_transpose_module
+from cnncourse.functional import (
     ConvGrads, conv2d, conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_naive,
     conv_transpose2d, conv_transpose2d_backward, conv_transpose2d_backward_naive,
     conv_transpose2d_forward, conv_transpose2d_naive,
@@ -331,16 +332,20 @@ def test_float32_agrees_with_float64():
 def test_same_padding_is_asymmetric_like_pytorch():
     # kernel 4: total padding 3 -> 1 on top/left, 2 on bottom/right
     _, cache = conv2d_forward(np.zeros((1, 1, 5, 6)), np.zeros((1, 1, 4, 2)), padding="same")
-    assert cache.padding == (1, 2, 0, 1)
+    assert cache.padding == ((1, 2), (0, 1))   # ((top, bottom), (left, right))
     _, cache = conv2d_forward(np.zeros((1, 1, 5, 6)), np.zeros((1, 1, 3, 3)), padding="same",
                               dilation=2)
-    assert cache.padding == (2, 2, 2, 2)
+    assert cache.padding == ((2, 2), (2, 2))
 
 
-def test_all_lists_every_public_name():
-    public = {name for name in vars(F) if not name.startswith("_") and callable(getattr(F, name))
-              and getattr(getattr(F, name), "__module__", None) == F.__name__}
-    assert public == set(F.__all__)
+@pytest.mark.parametrize("module", [conv_module, conv_transpose_module],
+                         ids=["conv", "conv_transpose"])
+def test_all_lists_every_public_name(module):
+    public = {name for name in vars(module) if not name.startswith("_")
+              and callable(getattr(module, name))
+              and getattr(getattr(module, name), "__module__", None) == module.__name__}
+    assert public == set(module.__all__)
+    assert set(module.__all__) <= set(F.__all__)
 
 
 # ------------------------------------------------------------------------------------------
@@ -451,8 +456,8 @@ def test_conv2d_rejects_same_with_stride():
                          ids=["fast", "naive"])
 def test_conv2d_backward_rejects_wrong_dout_shape(backward):
     out, cache = conv2d_forward(np.zeros((2, 1, 6, 6)), np.zeros((3, 1, 3, 3)))
-    with pytest.raises(ValueError, match=r"conv2d_backward\w*: dout must have the forward "
-                                         r"output's shape \(2, 3, 4, 4\), got \(2, 3, 6, 6\)"):
+    with pytest.raises(ValueError, match=r"conv2d_backward\w*: dout must have the shape of the "
+                                         r"forward output \(2, 3, 4, 4\), got \(2, 3, 6, 6\)"):
         backward(np.zeros((2, 3, 6, 6)), cache)
 
 
@@ -513,7 +518,7 @@ def test_conv_transpose2d_rejects_dtype_mismatch():
                          ids=["fast", "naive"])
 def test_conv_transpose2d_backward_rejects_wrong_dout_shape(backward):
     out, cache = conv_transpose2d_forward(np.zeros((1, 1, 3, 3)), np.zeros((1, 2, 3, 3)), stride=2)
-    msg = (r"conv_transpose2d_backward\w*: dout must have the forward output's shape "
+    msg = (r"conv_transpose2d_backward\w*: dout must have the shape of the forward output "
            r"\(1, 2, 7, 7\), got \(1, 2, 3, 3\)")
     with pytest.raises(ValueError, match=msg):
         backward(np.zeros((1, 2, 3, 3)), cache)

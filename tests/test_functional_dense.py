@@ -72,7 +72,7 @@ def test_dropout_mask_scale_and_gradient():
     (lambda: F.dropout(np.ones(3), rng="x"), TypeError, r"^dropout: rng must be an int seed"),
     (lambda: F.dropout([1.0]), TypeError, r"^dropout: x must be a numpy ndarray, got list"),
     (lambda: F.dropout_backward(np.ones((3, 1)), F.dropout_forward(np.ones((3, 2)), rng=0)[1]),
-     ValueError, r"^dropout_backward: dout must have the forward output's shape \(3, 2\)"),
+     ValueError, r"^dropout_backward: dout must have the shape of the forward output \(3, 2\)"),
 ], ids=["p", "training", "rng", "x", "dout"])
 def test_dropout_errors(call, error, match):
     with pytest.raises(error, match=match):

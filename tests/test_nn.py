@@ -310,8 +310,8 @@ def test_backward_without_input_grad_checks_dout():
         model.backward(np.zeros((2, 2, 3, 4), np.float32), input_grad=False)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten())
     model(np.zeros((2, 1, 5, 5), np.float32))
-    with pytest.raises(ValueError, match=r"flatten_backward: dout must have the forward output's "
-                                         r"shape \(2, 18\), got \(2, 24\)"):
+    with pytest.raises(ValueError, match=r"flatten_backward: dout must have the shape of the forward "
+                                         r"output \(2, 18\), got \(2, 24\)"):
         model.backward(np.zeros((2, 24), np.float32), input_grad=False)
     model = nn.Sequential(nn.Conv2d(1, 2, 3))
     model(np.zeros((2, 1, 5, 5), np.float32))
@@ -525,7 +525,7 @@ def test_linear_input_errors():
     (lambda: nn.Conv2d(1, 6, 2.5), TypeError, r"Conv2d: kernel_size must be an int or a pair"),
     (lambda: nn.Conv2d(1, 6, 3, padding="full"), ValueError, r"Conv2d: padding must be .*'same', got 'full'"),
     (lambda: nn.Conv2d(1, 6, 3, stride=2, padding="same"), ValueError, "padding='same' needs stride 1"),
-    (lambda: nn.Conv2d(1, 6, 3, stride=0), ValueError, r"Conv2d: stride must be positive ints \(>= 1\), got 0"),
+    (lambda: nn.Conv2d(1, 6, 3, stride=0), ValueError, r"Conv2d: stride must be positive.*, got 0"),
     (lambda: nn.Linear(3.0, 2), TypeError, "Linear: in_features must be an int, got 3.0"),
     (lambda: nn.MaxPool2d(0), ValueError, "MaxPool2d: kernel_size must be positive"),
     (lambda: nn.Dropout(1.5), ValueError, r"Dropout: p must be in \[0.0, 1.0\], got 1.5"),
@@ -683,7 +683,7 @@ def test_parameter_data_reassigned_to_another_dtype_keeps_grad_in_step():
     (lambda: nn.LogSoftmax(dim="1"), TypeError, "LogSoftmax: dim must be an int, got '1'"),
     (lambda: nn.BatchNorm2d(3, eps=True), TypeError, "BatchNorm2d: eps must be a real number, got True"),
     (lambda: nn.BatchNorm2d(3, momentum=None), TypeError, "BatchNorm2d: momentum must be a real number"),
-    (lambda: nn.AdaptiveAvgPool2d((0, 2)), ValueError, r"AdaptiveAvgPool2d: output_size must be positive ints"),
+    (lambda: nn.AdaptiveAvgPool2d((0, 2)), ValueError, r"AdaptiveAvgPool2d: output_size must be positive.*got \(0, 2\)"),
     (lambda: nn.AdaptiveMaxPool2d((2, 2, 2)), TypeError, r"AdaptiveMaxPool2d: output_size must be an int or a pair"),
     (lambda: nn.Dropout("0.5"), TypeError, "Dropout: p must be a real number"),
     (lambda: nn.Linear(3, 2, bias="no"), TypeError, "Linear: bias must be True or False"),

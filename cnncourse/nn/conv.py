@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import checks
 from ..checks import check_positive_int, pair
-from ..functional import conv as F
+from .. import functional as F
 from . import init
 from .module import Module, Parameter
 
@@ -52,8 +52,6 @@ class _ConvBase(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out, cache = self._op_forward(x)
-        if not self.training and getattr(cache, "cols", None) is not None:
-            cache = cache._replace(cols=None)       # eval: keep no im2col matrix
         self._push(cache)
         return out
 
@@ -100,15 +98,16 @@ class Conv2d(_ConvBase):
                               rng, dtype)
 
     def _op_forward(self, x):
+        # eval mode keeps no im2col matrix (an eval backward rebuilds it)
         return F.conv2d_forward(x, self.weight.data, None if self.bias is None else self.bias.data,
-                                self.stride, self.padding, self.dilation)
+                                self.stride, self.padding, self.dilation, keep_cols=self.training)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return self._grads(F.conv2d_backward(dout, self._saved()))
 
     def _backward_params(self, dout: np.ndarray) -> None:
         """``dweight`` and ``dbias`` only: ``conv2d_backward`` skips ``dx`` (a col2im)."""
-        self._grads(F.conv2d_backward(dout, self._saved()))
+        self._grads(F.conv2d_backward(dout, self._saved(), need_dx=False))
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
