@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import check_bool
 from .io import atomic_write, remove_stale
 
 __all__ = ["save", "load", "info", "FORMAT_VERSION"]
@@ -215,6 +216,7 @@ def load(model, path, *, strict: bool = True):
     """
     fn = "load"
     _check_model(model, fn)
+    strict = check_bool(strict, fn, "strict")
     with _Archive(path, fn) as archive:
         saved_model = archive.text(_MODEL_KEY) or "?"
         names = archive.state_names

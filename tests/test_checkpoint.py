@@ -258,3 +258,10 @@ def test_layer_types_are_recorded_and_checked(tmp_path):
                                          r"model has ConvTranspose2d"):
         load(nn.Sequential(nn.ConvTranspose2d(6, 6, 3, rng=0)), path)
     load(nn.Sequential(nn.Conv2d(6, 6, 3, rng=1)), path)
+
+
+def test_load_strict_must_be_a_bool(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)))
+    save(model, tmp_path / "m.npz")
+    with pytest.raises(TypeError, match=r"^load: strict must be True or False, got 'no'"):
+        load(model, tmp_path / "m.npz", strict="no")

@@ -743,3 +743,29 @@ def test_one_rng_policy_int_seed_none_or_generator():
     assert nn.Linear(3, 2, rng=None).weight.shape == (2, 3)
     np.testing.assert_array_equal(nn.init.kaiming_normal((3, 3), rng=4),
                                   nn.init.kaiming_normal((3, 3), rng=np.random.default_rng(4)))
+
+
+_M = nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: nn.init.kaiming_uniform("x"), TypeError, r"^calculate_fan_in_and_fan_out: shape must be a tuple of ints"),
+    (lambda: nn.init.kaiming_uniform((3, -1)), ValueError, r"^calculate_fan_in_and_fan_out: shape entry must be a non-negative int"),
+    (lambda: nn.init.kaiming_uniform((3, 0)), ValueError, r"^kaiming_uniform: shape \(3, 0\) has fan_in = 0"),
+    (lambda: nn.init.kaiming_uniform((3, 3), dtype=np.int32), TypeError, r"^uniform: dtype must be a floating dtype"),
+    (lambda: nn.init.kaiming_normal((3, 3), dtype="x"), TypeError, r"^kaiming_normal: dtype must be a numpy floating dtype"),
+    (lambda: nn.init.calculate_gain("leaky_relu", "a"), TypeError, r"^calculate_gain: param must be a real number"),
+    (lambda: nn.init.xavier_uniform((3, 3), gain="a"), TypeError, r"^xavier_uniform: gain must be a real number"),
+    (lambda: nn.init.default_bias((3,), "a"), TypeError, r"^default_bias: fan_in must be an int"),
+    (lambda: nn.init.calculate_fan_in_and_fan_out(None), TypeError, r"^calculate_fan_in_and_fan_out: shape must be a tuple"),
+    (lambda: _M.load_state_dict(None), TypeError, r"^Sequential.load_state_dict: state_dict must be a mapping"),
+    (lambda: _M.load_state_dict({"0.weight": [[1.0, 2.0]], "0.bias": "ab"}), TypeError,
+     r"^Sequential.load_state_dict: state_dict\['0.weight'\] must be a numeric ndarray, got list"),
+    (lambda: _M.load_state_dict(_M.state_dict(), strict=1), TypeError, r"^Sequential.load_state_dict: strict must be True or False"),
+    (lambda: _M.train("no"), TypeError, r"^Sequential.train: mode must be True or False, got 'no'"),
+    (lambda: _M.to("banana"), TypeError, r"^Sequential.to: dtype must be a numpy floating dtype"),
+    (lambda: nn.Parameter(np.zeros(2), name=5), TypeError, r"^Parameter: name must be a str or None, got 5"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_module_and_init_bad_inputs(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

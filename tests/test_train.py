@@ -358,3 +358,38 @@ def test_evaluate_sum_reduction_does_not_depend_on_batch_size():
     np.testing.assert_allclose(results, results[0], rtol=1e-5)
     mean = evaluate(model, nn.CrossEntropyLoss(), (X, y))[0]
     np.testing.assert_allclose(results[0], mean * len(X), rtol=1e-5)
+
+
+def _cv(**kwargs):
+    X, y = blobs(4)
+    args = dict(make_model=lambda v, rng: mlp(4, (4,), num_classes=3, rng=rng),
+                make_optimizer=lambda m, v: SGD(m.parameters(), lr=0.1), data=(X, y),
+                values=[1], k=2, epochs=1, batch_size=4, rng=0)
+    args.update(kwargs)
+    return cross_validate(**args)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(values=None), TypeError, r"^cross_validate: values must be a sequence"),
+    (dict(param=5), TypeError, r"^cross_validate: param must be the hyperparameter's name"),
+    (dict(make_model=lambda v, rng: None), TypeError, r"^cross_validate: make_model\(1, rng\) must return a cnncourse.nn.Module, got NoneType"),
+    (dict(make_optimizer=lambda m, v: None), TypeError, r"^fit: optimizer must be an optimizer"),
+], ids=["values", "param", "make_model", "make_optimizer"])
+def test_cross_validate_bad_inputs(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _cv(**kwargs)
+
+
+def test_cross_validate_stops_on_ctrl_c():
+    X, y = blobs(4)
+    calls = []
+
+    class Loss(_InterruptAt):
+        def __call__(self, logits, y):
+            calls.append(1)
+            return super().__call__(logits, y)
+
+    with pytest.warns(UserWarning, match="interrupted"):
+        with pytest.raises(KeyboardInterrupt):
+            _cv(values=[1, 2, 3], loss_fn=Loss(2))
+    assert len(calls) == 2                        # the search stopped at the interrupted fold

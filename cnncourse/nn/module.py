@@ -12,9 +12,12 @@ they were assigned, so names and order match PyTorch's (``"0.weight"``, ``"0.bia
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Iterator, NamedTuple
 
 import numpy as np
+
+from ..checks import check_bool, check_floating_dtype
 
 __all__ = ["Parameter", "Module", "Sequential"]
 
@@ -43,6 +46,8 @@ class Parameter:
     __slots__ = ("_data", "grad", "name")
 
     def __init__(self, data: np.ndarray, name: str | None = None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Parameter: name must be a str or None, got {name!r}")
         self._data = _check_parameter_data(data)
         self.grad = np.zeros_like(data)
         self.name = name
@@ -265,8 +270,9 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode on this module and every sub-module; returns ``self``."""
+        mode = check_bool(mode, f"{type(self).__name__}.train", "mode")
         for module in self.modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
     def eval(self) -> "Module":
@@ -278,9 +284,7 @@ class Module:
 
         Create the optimizer after calling this: its state keeps the old dtype.
         """
-        dtype = np.dtype(dtype)
-        if not np.issubdtype(dtype, np.floating):
-            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating type, got {dtype}")
+        dtype = check_floating_dtype(dtype, f"{type(self).__name__}.to")
         for module in self.modules():
             for value in vars(module).values():
                 if isinstance(value, Parameter):
@@ -323,10 +327,19 @@ class Module:
         -------
         LoadResult(missing_keys, unexpected_keys)
         """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: state_dict must be a mapping of names to arrays (as "
+                            f"returned by state_dict()), got {type(state_dict).__name__}")
+        strict = check_bool(strict, where, "strict")
+        for key, value in state_dict.items():
+            if not isinstance(value, np.ndarray) or not (np.issubdtype(value.dtype, np.floating)
+                                                         or np.issubdtype(value.dtype, np.integer)):
+                raise TypeError(f"{where}: state_dict[{key!r}] must be a numeric ndarray, got "
+                                f"{type(value).__name__}")
         owners = {full: (module, name, is_param) for full, module, name, is_param in self._named_state()}
         missing = [key for key in owners if key not in state_dict]
         unexpected = [key for key in state_dict if key not in owners]
-        where = f"{type(self).__name__}.load_state_dict"
         if strict and (missing or unexpected):
             parts = []
             if missing:

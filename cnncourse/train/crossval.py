@@ -7,6 +7,7 @@ import numpy as np
 
 from ..checks import as_rng, check_positive_int
 from ..tables import html_table, text_table
+from ..nn import Module
 from ._data import check_data
 from .loop import evaluate, fit
 
@@ -136,6 +137,11 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
         raise TypeError(f"{fn}: make_optimizer must be a callable (model, value) -> optimizer, "
                         f"got {type(make_optimizer).__name__}")
     X, y = check_data(data, "data", fn)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{fn}: values must be a sequence of hyperparameter values such as "
+                        f"[0.01, 0.1], got {values!r}")
+    if not isinstance(param, str):
+        raise TypeError(f"{fn}: param must be the hyperparameter's name (a str), got {param!r}")
     values = list(values)
     if not values:
         raise ValueError(f"{fn}: values is empty; give at least one hyperparameter value")
@@ -164,6 +170,9 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
             for f in range(k):
                 init_seq, fit_seq = np.random.SeedSequence(int(fold_seeds[f])).spawn(2)
                 model = make_model(value, np.random.default_rng(init_seq))
+                if not isinstance(model, Module):
+                    raise TypeError(f"{fn}: make_model({value!r}, rng) must return a "
+                                    f"cnncourse.nn.Module, got {type(model).__name__}")
                 optimizer = make_optimizer(model, value)
                 train, val = folds != f, folds == f
                 history = fit(model, loss_fn, optimizer, (X[train], y[train]), epochs=epochs,
