@@ -418,7 +418,7 @@ def test_to_dtype():
     assert all(p.data.dtype == np.float64 and p.grad.dtype == np.float64 for p in model.parameters())
     assert bn.to(np.float64).running_var.dtype == np.float64
     assert model(np.zeros((1, 1, 28, 28))).dtype == np.float64
-    with pytest.raises(TypeError, match="dtype must be a floating type, got int64"):
+    with pytest.raises(TypeError, match=r"Sequential.to: dtype must be a floating dtype \(float32 or float64\), got int64"):
         model.to(np.int64)
 
 
