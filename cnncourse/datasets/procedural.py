@@ -15,7 +15,14 @@ SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "plus")
 """Every shape :func:`shapes` can draw. All are mirror-symmetric about the vertical axis, so a
 horizontally flipped shape keeps its label; ``cross`` is an X (diagonal bars), ``plus`` a +."""
 
-_UNSET = object()
+class _Unset:
+    """Marks an argument not given (``rng`` defaults to the seed 0 when ``seed`` is not given)."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+_UNSET = _Unset()
 _MAX_BYTES = 4 * 2**30      # refuse to allocate more than 4 GiB of images
 
 # --------------------------------------------------------------------------------------------

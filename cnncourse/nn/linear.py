@@ -5,6 +5,8 @@ Thin layers: ``Linear`` calls :func:`cnncourse.functional.linear_forward` and ``
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .. import checks
@@ -75,6 +77,14 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class FlattenCache(NamedTuple):
+    """What :class:`Flatten` saves: the shapes to reshape the gradient back, and the dtype."""
+
+    in_shape: tuple
+    out_shape: tuple
+    dtype: np.dtype
+
+
 class Flatten(Module):
     """Flatten dimensions ``start_dim..end_dim`` into one: ``(N, C, H, W) -> (N, C*H*W)``.
 
@@ -99,7 +109,7 @@ class Flatten(Module):
         if start > end:
             raise ValueError(f"{fn}: start_dim comes after end_dim for x.shape={x.shape}")
         out = x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
-        self._push((x.shape, out.shape, x.dtype))
+        self._push(FlattenCache(x.shape, out.shape, x.dtype))
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
