@@ -39,6 +39,7 @@ import numpy as np
 __all__ = [
     "is_int", "is_real", "check_int", "check_positive_int", "check_non_negative_int", "pair",
     "check_real", "check_bool", "check_array", "check_floating_dtype", "check_same_dtype",
+    "check_conv_inputs",
     "as_rng", "check_cache", "check_dout", "reject_unsupported",
 ]
 
@@ -67,12 +68,7 @@ def check_int(value, fn: str, name: str, min_value: int | None = None) -> int:
         raise TypeError(f"{fn}: {name} must be an int, got {value!r} ({_kind(value)})")
     value = int(value)
     if min_value is not None and value < min_value:
-        if min_value == 1:
-            what = "a positive int (>= 1)"
-        elif min_value == 0:
-            what = "a non-negative int (>= 0)"
-        else:
-            what = f"an int >= {min_value}"
+        what = "a positive int (>= 1)" if min_value == 1 else f"an int >= {min_value}"
         raise ValueError(f"{fn}: {name} must be {what}, got {value}")
     return value
 
@@ -180,6 +176,32 @@ def check_same_dtype(fn: str, x: np.ndarray, **others) -> None:
         if arr is not None and arr.dtype != x.dtype:
             raise TypeError(f"{fn}: {name} has dtype {arr.dtype} but x has dtype {x.dtype}; "
                             f"convert one of them with .astype()")
+
+
+def check_conv_inputs(fn: str, x, weight, bias=None, weight_in_axis: int = 1):
+    """Validate the arrays of a convolution and return ``(x, weight, bias)``.
+
+    ``x`` is (N, C_in, H, W) and ``weight`` 4-D, both floating and of one dtype;
+    ``weight.shape[weight_in_axis]`` must equal C_in (1 for conv2d's (C_out, C_in, kH, kW),
+    0 for conv_transpose2d's (C_in, C_out, kH, kW)); ``bias``, if given, has one value per
+    output channel.
+    """
+    x = check_array(x, fn, "x", ndim=4)
+    weight = check_array(weight, fn, "weight", ndim=4)
+    expected = weight.shape[weight_in_axis]
+    if x.shape[1] != expected:
+        plural = "" if x.shape[1] == 1 else "s"
+        raise ValueError(f"{fn}: x has {x.shape[1]} channel{plural} but weight expects "
+                         f"{expected} (x.shape={x.shape}, weight.shape={weight.shape})")
+    check_same_dtype(fn, x, weight=weight)
+    if bias is not None:
+        bias = check_array(bias, fn, "bias")
+        n_out = weight.shape[1 - weight_in_axis]
+        if bias.shape != (n_out,):
+            raise ValueError(f"{fn}: bias must have shape ({n_out},), one value per output "
+                             f"channel of weight.shape={weight.shape}, got shape {bias.shape}")
+        check_same_dtype(fn, x, bias=bias)
+    return x, weight, bias
 
 
 # --------------------------------------------------------------------------------------------

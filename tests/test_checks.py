@@ -31,7 +31,7 @@ def test_positive_int_messages():
 
 def test_non_negative_int_messages():
     assert C.check_non_negative_int(0, "f", "n") == 0
-    with pytest.raises(ValueError, match=r"^f: padding must be a non-negative int \(>= 0\), got -1$"):
+    with pytest.raises(ValueError, match=r"^f: padding must be an int >= 0, got -1$"):
         C.check_non_negative_int(-1, "f", "padding")
     with pytest.raises(ValueError, match=r"^f: n must be an int >= 3, got 2$"):
         C.check_int(2, "f", "n", min_value=3)
@@ -220,3 +220,23 @@ def test_reject_unsupported_names_the_argument(kwargs, name):
 def test_reject_unsupported_unknown_name():
     with pytest.raises(TypeError, match=r"^max_pool2d\(\) got an unexpected keyword argument 'foo'$"):
         C.reject_unsupported("max_pool2d", {"foo": 1}, POOL)
+
+
+# ------------------------------------------------------------------------------------ conv arrays
+def test_check_conv_inputs_messages():
+    x, w = np.zeros((8, 1, 28, 28)), np.zeros((6, 3, 5, 5))
+    with pytest.raises(ValueError, match=r"^conv2d: x has 1 channel but weight expects 3 "
+                                         r"\(x.shape=\(8, 1, 28, 28\), weight.shape=\(6, 3, 5, 5\)\)$"):
+        C.check_conv_inputs("conv2d", x, w)
+    with pytest.raises(ValueError, match=r"^conv_transpose2d: x has 1 channel but weight expects 6"):
+        C.check_conv_inputs("conv_transpose2d", x, w, weight_in_axis=0)
+    w = np.zeros((6, 1, 5, 5))
+    with pytest.raises(ValueError, match=r"^conv2d: bias must have shape \(6,\), one value per "
+                                         r"output channel of weight.shape=\(6, 1, 5, 5\), got shape \(3,\)$"):
+        C.check_conv_inputs("conv2d", x, w, np.zeros(3))
+    with pytest.raises(TypeError, match=r"^conv2d: bias has dtype float32 but x has dtype float64"):
+        C.check_conv_inputs("conv2d", x, w, np.zeros(6, np.float32))
+    with pytest.raises(ValueError, match=r"^conv2d_im2col: weight must be 4-D"):
+        C.check_conv_inputs("conv2d_im2col", x, np.zeros((6, 5, 5)))
+    out = C.check_conv_inputs("conv2d", x, w, np.zeros(6))
+    assert out[0] is x and out[1] is w

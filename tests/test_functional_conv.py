@@ -542,3 +542,68 @@ def test_conv2d_backward_does_not_modify_the_cache():
     for a, b_ in zip((cache.x, cache.weight, cache.cols), saved):
         np.testing.assert_array_equal(a, b_)
     _assert_grads_close(conv2d_backward(dout, cache), first)
+
+
+# ------------------------------------------------------------------------------------------
+# issue 13: skipping dx (PyTorch's output mask), a cache without cols, unsupported groups
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backward", [conv2d_backward, conv2d_backward_naive],
+                         ids=["fast", "naive"])
+@pytest.mark.parametrize("padding", [0, "same", (2, 1)])
+def test_conv2d_backward_need_dx_false_skips_only_dx(backward, padding):
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    out, cache = conv2d_forward(x, w, b, padding=padding)
+    dout = rng.standard_normal(out.shape)
+    full, partial = backward(dout, cache), backward(dout, cache, need_dx=False)
+    assert partial.dx is None and full.dx is not None
+    np.testing.assert_allclose(partial.dweight, full.dweight, rtol=1e-12)
+    np.testing.assert_allclose(partial.dbias, full.dbias, rtol=1e-12)
+
+
+def test_conv2d_forward_keep_cols_false_holds_no_matrix_and_backward_rebuilds_it():
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3)), np.ones(3)
+    out_keep, keep = conv2d_forward(x, w, b, stride=2, padding=1)
+    out_free, free = conv2d_forward(x, w, b, stride=2, padding=1, keep_cols=False)
+    assert keep.cols is not None and free.cols is None
+    np.testing.assert_array_equal(out_keep, out_free)
+    dout = rng.standard_normal(out_keep.shape)
+    g_keep, g_free = conv2d_backward(dout, keep), conv2d_backward(dout, free)
+    for got, expected in zip(g_free, g_keep):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(need_dx=1), "need_dx"),
+                                          (dict(need_dx="no"), "need_dx")])
+def test_conv2d_backward_need_dx_must_be_bool(kwargs, name):
+    out, cache = conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match=rf"^conv2d_backward: {name} must be True or False, got "):
+        conv2d_backward(np.zeros_like(out), cache, **kwargs)
+
+
+def test_conv2d_forward_keep_cols_must_be_bool():
+    with pytest.raises(TypeError, match=r"^conv2d: keep_cols must be True or False, got 0 \(int\)"):
+        conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), keep_cols=0)
+
+
+@pytest.mark.parametrize("op", [conv2d, conv2d_naive, conv_transpose2d, conv_transpose2d_naive],
+                         ids=["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive"])
+def test_groups_is_named_as_unsupported(op):
+    x, w = np.zeros((1, 2, 5, 5)), np.zeros((2, 2, 3, 3))
+    name = op.__name__.replace("_naive", "")
+    with pytest.raises(TypeError, match=rf"^{name}\w*: argument 'groups' is not supported "
+                                        rf"\(grouped and depthwise convolutions are not "
+                                        rf"implemented; .*\); got groups=2"):
+        op(x, w, groups=2)
+    op(x, w, groups=1)          # PyTorch's default is what we compute
+    with pytest.raises(TypeError, match=rf"^{name}\w*\(\) got an unexpected keyword argument 'padding_mode'"):
+        op(x, w, padding_mode="zeros")
+
+
+def test_conv2d_backward_refuses_a_cache_of_the_other_op():
+    _, cache = conv_transpose2d_forward(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match=r"^conv2d_backward: cache must be the Conv2dCache "
+                                        r"returned by conv2d_forward, got ConvTranspose2dCache"):
+        conv2d_backward(np.zeros((1, 1, 5, 5)), cache)

@@ -32,7 +32,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ..checks import check_array, check_bool, check_cache, check_dout, check_same_dtype, pair
+from ..checks import check_bool, check_cache, check_conv_inputs, check_dout, pair
 from ..checks import reject_unsupported
 from ..geometry import effective_kernel, out_hw, padded_hw, resolve_padding
 from .window import col2im, crop, im2col, pad2d, window_slices
@@ -93,26 +93,6 @@ UNSUPPORTED_CONV = {
 # validation shared by conv2d and conv_transpose2d
 # --------------------------------------------------------------------------------------------
 
-def _check_inputs(fn, x, weight, bias, weight_in_axis):
-    """Validate x, weight, bias; ``weight_in_axis`` is the weight axis that must equal C_in."""
-    x = check_array(x, fn, "x", ndim=4)
-    weight = check_array(weight, fn, "weight", ndim=4)
-    expected = weight.shape[weight_in_axis]
-    if x.shape[1] != expected:
-        plural = "" if x.shape[1] == 1 else "s"
-        raise ValueError(f"{fn}: x has {x.shape[1]} channel{plural} but weight expects "
-                         f"{expected} (x.shape={x.shape}, weight.shape={weight.shape})")
-    check_same_dtype(fn, x, weight=weight)
-    if bias is not None:
-        bias = check_array(bias, fn, "bias")
-        n_out = weight.shape[1 - weight_in_axis]
-        if bias.shape != (n_out,):
-            raise ValueError(f"{fn}: bias must have shape ({n_out},), one value per output "
-                             f"channel of weight.shape={weight.shape}, got shape {bias.shape}")
-        check_same_dtype(fn, x, bias=bias)
-    return x, weight, bias
-
-
 def _check_cache(fn, cache, kind):
     forward = "conv2d_forward" if kind is Conv2dCache else "conv_transpose2d_forward"
     check_cache(cache, fn, kind, forward)
@@ -130,7 +110,7 @@ def _check_kernel_fits(fn, x_shape, kernel, padding, dilation):
 
 def _conv2d_params(fn, x, weight, bias, stride, padding, dilation, unsupported):
     reject_unsupported(fn, unsupported, UNSUPPORTED_CONV)
-    x, weight, bias = _check_inputs(fn, x, weight, bias, weight_in_axis=1)
+    x, weight, bias = check_conv_inputs(fn, x, weight, bias, weight_in_axis=1)
     stride = pair(stride, fn, "stride", min_value=1)
     dilation = pair(dilation, fn, "dilation", min_value=1)
     kernel = weight.shape[2:]

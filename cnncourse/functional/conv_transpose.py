@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..checks import check_dout, pair, reject_unsupported
+from ..checks import check_conv_inputs, check_dout, pair, reject_unsupported
 from ..geometry import padded_hw, symmetric_padding, transpose_out_hw
-from .conv import UNSUPPORTED_CONV, ConvGrads, _check_cache, _check_inputs
+from .conv import UNSUPPORTED_CONV, ConvGrads, _check_cache
 from .window import col2im, crop, im2col, pad2d, window_slices
 
 __all__ = [
@@ -50,7 +50,7 @@ class ConvTranspose2dCache(NamedTuple):
 def _conv_transpose2d_params(fn, x, weight, bias, stride, padding, output_padding, dilation,
                              unsupported):
     reject_unsupported(fn, unsupported, UNSUPPORTED_CONV)
-    x, weight, bias = _check_inputs(fn, x, weight, bias, weight_in_axis=0)
+    x, weight, bias = check_conv_inputs(fn, x, weight, bias, weight_in_axis=0)
     stride = pair(stride, fn, "stride", min_value=1)
     dilation = pair(dilation, fn, "dilation", min_value=1)
     padding = symmetric_padding(pair(padding, fn, "padding", min_value=0))
