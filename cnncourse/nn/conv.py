@@ -6,6 +6,7 @@ import numpy as np
 from .. import checks
 from ..checks import check_positive_int, pair
 from .. import functional as F
+from ..functional.conv import UNSUPPORTED_CONV
 from . import init
 from .module import Module, Parameter
 
@@ -21,7 +22,7 @@ def _padding(padding, owner: str):
 
 
 _UNSUPPORTED = {
-    "groups": (1, "grouped and depthwise convolutions are not implemented"),
+    **UNSUPPORTED_CONV,                       # the op's table (groups), plus the layer's own
     "padding_mode": ("zeros", "only zero padding is implemented"),
     "device": (None, "numpy arrays live on the CPU"),
 }

@@ -6,6 +6,7 @@ import numpy as np
 from .. import checks
 from .. import functional as F
 from ..checks import pair
+from ..functional.pool import UNSUPPORTED_POOL
 from .module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
@@ -14,8 +15,7 @@ __all__ = ["MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d", "AdaptiveM
 class _Pool2d(Module):
     """Shared by the windowed pools: kernel_size, stride (None -> kernel_size), padding pairs."""
 
-    _unsupported = {"ceil_mode": (False, "output sizes are always rounded down, as the "
-                                         "book's formula")}
+    _unsupported = UNSUPPORTED_POOL["lp_pool2d"]       # the op's table (ceil_mode)
 
     def __init__(self, kernel_size, stride=None, padding=0, **kwargs):
         super().__init__()
@@ -57,9 +57,7 @@ class MaxPool2d(_Pool2d):
 
     _forward_op = staticmethod(F.max_pool2d_forward)
     _backward_op = staticmethod(F.max_pool2d_backward)
-    _unsupported = {**_Pool2d._unsupported,
-                    "dilation": (1, "dilated pooling is not implemented"),
-                    "return_indices": (False, "the backward keeps the argmax in its cache")}
+    _unsupported = UNSUPPORTED_POOL["max_pool2d"]
 
 
 class AvgPool2d(_Pool2d):
@@ -71,9 +69,7 @@ class AvgPool2d(_Pool2d):
 
     _forward_op = staticmethod(F.avg_pool2d_forward)
     _backward_op = staticmethod(F.avg_pool2d_backward)
-    _unsupported = {**_Pool2d._unsupported,
-                    "count_include_pad": (True, "the zero padding always counts in the average"),
-                    "divisor_override": (None, "the divisor is always the window size")}
+    _unsupported = UNSUPPORTED_POOL["avg_pool2d"]
 
 
 class LPPool2d(_Pool2d):
