@@ -21,10 +21,6 @@ _POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 _GLOBAL_POOLS = {"avg": nn.AdaptiveAvgPool2d, "max": nn.AdaptiveMaxPool2d}
 
 
-def _positive(value, name: str, fn: str) -> int:
-    return check_positive_int(value, fn, name)
-
-
 def _choice(value, table: dict, name: str, fn: str):
     if value not in table:
         raise ValueError(f"{fn}: {name} must be one of {tuple(table)}, got {value!r}")
@@ -64,8 +60,8 @@ def lenet5(in_channels: int = 1, num_classes: int = 10, input_size=28, *, rng=No
         Input (N, in_channels, H, W), output logits (N, num_classes).
     """
     fn = "lenet5"
-    in_channels = _positive(in_channels, "in_channels", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
     if is_int(input_size):
         size = (int(input_size), int(input_size))
     elif (isinstance(input_size, (tuple, list)) and len(input_size) == 2
@@ -124,12 +120,12 @@ def mlp(in_features: int, hidden: Sequence[int] = (128,), num_classes: int = 10,
         Input (N, ...) with ``in_features`` values per sample, output logits (N, num_classes).
     """
     fn = "mlp"
-    in_features = _positive(in_features, "in_features", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
+    in_features = check_positive_int(in_features, fn, "in_features")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
     if is_int(hidden) or not isinstance(hidden, (tuple, list)):
         raise TypeError(f"{fn}: hidden must be a sequence of layer widths such as (128,) or "
                         f"(256, 128), got {hidden!r}")
-    widths = [_positive(h, "hidden width", fn) for h in hidden]
+    widths = [check_positive_int(h, fn, "hidden width") for h in hidden]
     if not is_real(dropout) or not 0 <= dropout < 1:
         raise ValueError(f"{fn}: dropout must be a probability in [0, 1), got {dropout!r}")
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
@@ -184,12 +180,12 @@ def all_conv(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
     pooling.
     """
     fn = "all_conv"
-    in_channels = _positive(in_channels, "in_channels", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
     if is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
         raise TypeError(f"{fn}: channels must be a non-empty sequence of widths such as "
                         f"(16, 32), got {channels!r}")
-    widths = [_positive(c, "channel width", fn) for c in channels]
+    widths = [check_positive_int(c, fn, "channel width") for c in channels]
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
     rng = as_rng(rng, fn)
     layers = []
@@ -236,13 +232,13 @@ def pool_net(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
         (N, num_classes).
     """
     fn = "pool_net"
-    in_channels = _positive(in_channels, "in_channels", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
     if is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
         raise TypeError(f"{fn}: channels must be a non-empty sequence of widths such as "
                         f"(8, 16), got {channels!r}")
-    widths = [_positive(c, "channel width", fn) for c in channels]
-    kernel_size = _positive(kernel_size, "kernel_size", fn)
+    widths = [check_positive_int(c, fn, "channel width") for c in channels]
+    kernel_size = check_positive_int(kernel_size, fn, "kernel_size")
     if kernel_size % 2 == 0:
         raise ValueError(f"{fn}: kernel_size must be odd (symmetric 'same' padding), got {kernel_size}")
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
