@@ -750,7 +750,7 @@ _M = nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)))
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: nn.init.kaiming_uniform("x"), TypeError, r"^calculate_fan_in_and_fan_out: shape must be a tuple of ints"),
-    (lambda: nn.init.kaiming_uniform((3, -1)), ValueError, r"^calculate_fan_in_and_fan_out: shape entry must be a non-negative int"),
+    (lambda: nn.init.kaiming_uniform((3, -1)), ValueError, r"^calculate_fan_in_and_fan_out: shape entry must be .*got -1"),
     (lambda: nn.init.kaiming_uniform((3, 0)), ValueError, r"^kaiming_uniform: shape \(3, 0\) has fan_in = 0"),
     (lambda: nn.init.kaiming_uniform((3, 3), dtype=np.int32), TypeError, r"^uniform: dtype must be a floating dtype"),
     (lambda: nn.init.kaiming_normal((3, 3), dtype="x"), TypeError, r"^kaiming_normal: dtype must be a numpy floating dtype"),
