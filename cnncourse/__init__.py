@@ -7,8 +7,11 @@ Submodules
 ----------
 signal      single-channel 1D/2D convolution and cross-correlation, written with loops
 functional  batched NCHW ops (conv2d, conv_transpose2d, pooling, linear, dropout, batch norm),
-            naive and fast, with backward
-arithmetic  output sizes, padding and receptive fields
+            naive and fast, with backward; functional.window is the one window module (views,
+            im2col/col2im, padding)
+arithmetic  output sizes, padding and receptive fields (the book's face of geometry)
+geometry    the output-size formula and padding resolution, written once, for every module
+checks      the one validation policy: ints, reals, arrays, dtypes, rng, backward arguments
 gradcheck   numerical gradient checking
 filters     fixed image-processing kernels (Gaussian, Sobel, sharpen), Harris corners, the
             convolution matrix (Toeplitz) and im2col

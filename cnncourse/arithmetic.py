@@ -17,6 +17,10 @@ All functions accept only ints (``True``, ``2.0`` and ``'3'`` are refused with a
 and name themselves and the offending argument in every error. The formulas themselves live
 in :mod:`cnncourse.geometry` (which :mod:`cnncourse.functional` uses too), the checks in
 :mod:`cnncourse.checks`: this module is their validated, explained public face.
+
+(Why one module of ~520 lines: it is the padding-and-stride chapter's reference, the output
+sizes, their written-out explanation and receptive fields, most of it numpydoc with worked
+examples; splitting it would split one chapter's API over several imports.)
 """
 from __future__ import annotations
 
@@ -40,14 +44,10 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation
-def _int(value, name: str, fn: str, min_value: int) -> int:
-    return check_int(value, fn, name, min_value)
-
-
 def _conv_args(fn, input_size, kernel_size, stride, padding, dilation):
-    return (_int(input_size, "input_size", fn, 1), _int(kernel_size, "kernel_size", fn, 1),
-            _int(stride, "stride", fn, 1), _int(padding, "padding", fn, 0),
-            _int(dilation, "dilation", fn, 1))
+    return (check_int(input_size, fn, "input_size", 1), check_int(kernel_size, fn, "kernel_size", 1),
+            check_int(stride, fn, "stride", 1), check_int(padding, fn, "padding", 0),
+            check_int(dilation, fn, "dilation", 1))
 
 
 def _too_small(fn: str, i: int, k: int, p: int, d: int) -> ValueError:
@@ -152,12 +152,12 @@ def conv_transpose_output_size(input_size: int, kernel_size: int, stride: int = 
     8
     """
     fn = "conv_transpose_output_size"
-    i = _int(input_size, "input_size", fn, 1)
-    k = _int(kernel_size, "kernel_size", fn, 1)
-    s = _int(stride, "stride", fn, 1)
-    p = _int(padding, "padding", fn, 0)
-    a = _int(output_padding, "output_padding", fn, 0)
-    d = _int(dilation, "dilation", fn, 1)
+    i = check_int(input_size, fn, "input_size", 1)
+    k = check_int(kernel_size, fn, "kernel_size", 1)
+    s = check_int(stride, fn, "stride", 1)
+    p = check_int(padding, fn, "padding", 0)
+    a = check_int(output_padding, fn, "output_padding", 0)
+    d = check_int(dilation, fn, "dilation", 1)
     if a >= s and a >= d:
         raise ValueError(f"{fn}: output_padding must be smaller than either stride or dilation "
                          f"(as PyTorch), got output_padding={a}, stride={s}, dilation={d}")
@@ -208,11 +208,11 @@ def pool_output_size(input_size: int, kernel_size: int, stride: int | None = Non
     3
     """
     fn = "pool_output_size"
-    i = _int(input_size, "input_size", fn, 1)
-    k = _int(kernel_size, "kernel_size", fn, 1)
-    s = k if stride is None else _int(stride, "stride", fn, 1)
-    p = _int(padding, "padding", fn, 0)
-    d = _int(dilation, "dilation", fn, 1)
+    i = check_int(input_size, fn, "input_size", 1)
+    k = check_int(kernel_size, fn, "kernel_size", 1)
+    s = k if stride is None else check_int(stride, fn, "stride", 1)
+    p = check_int(padding, fn, "padding", 0)
+    d = check_int(dilation, fn, "dilation", 1)
     if 2 * p > k:
         raise ValueError(f"{fn}: padding must be at most half the kernel size (as PyTorch), "
                          f"got padding={p}, kernel_size={k}")
@@ -263,12 +263,12 @@ def conv_output_shape(input_shape, kernel_size, stride=1, padding=0, dilation=1)
     ks, ss, ds = (_pair(v, n, fn) for v, n in
                   ((kernel_size, "kernel_size"), (stride, "stride"), (dilation, "dilation")))
     for axis, name in enumerate(("H", "W")):
-        _int(input_shape[axis], f"input_shape[{axis}] ({name})", fn, 1)
+        check_int(input_shape[axis], fn, f"input_shape[{axis}] ({name})", 1)
     if isinstance(padding, str):
         # 'valid' is 0; 'same' (stride 1 only) keeps the size whatever the possibly
         # asymmetric split is
         if padding == "same":
-            ks, ss, ds = ([_int(v, n, fn, 1) for v in vs] for vs, n in
+            ks, ss, ds = ([check_int(v, fn, n, 1) for v in vs] for vs, n in
                           ((ks, "kernel_size"), (ss, "stride"), (ds, "dilation")))
         pads = geometry.resolve_padding(padding, ks, ss, ds, fn)
         if padding == "same":
@@ -311,8 +311,8 @@ def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
     (2, 2)
     """
     fn = "same_padding"
-    k = _int(kernel_size, "kernel_size", fn, 1)
-    d = _int(dilation, "dilation", fn, 1)
+    k = check_int(kernel_size, fn, "kernel_size", 1)
+    d = check_int(dilation, fn, "dilation", 1)
     return geometry.same_padding(k, d)
 
 
@@ -444,13 +444,13 @@ def _layer_params(layer, index: int, axis: int, fn: str):
         return value
 
     k, s, d = (one_axis(v, n) for v, n in ((k, "kernel_size"), (s, "stride"), (d, "dilation")))
-    k = _int(k, f"{where} kernel_size", fn, 1)
-    s = _int(s, f"{where} stride", fn, 1)
-    d = _int(d, f"{where} dilation", fn, 1)
+    k = check_int(k, fn, f"{where} kernel_size", 1)
+    s = check_int(s, fn, f"{where} stride", 1)
+    d = check_int(d, fn, f"{where} dilation", 1)
     if isinstance(p, str):            # 'valid' or 'same': the padding before (top/left)
         p = geometry.resolve_padding(p, (k, k), (s, s), (d, d), fn, f"{where} padding")[0][0]
     else:
-        p = _int(one_axis(p, "padding"), f"{where} padding", fn, 0)
+        p = check_int(one_axis(p, "padding"), fn, f"{where} padding", 0)
     return k, s, p, d
 
 

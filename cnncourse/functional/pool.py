@@ -25,6 +25,9 @@ PyTorch's default raises a ``TypeError`` that names the argument.
 
 Every cache stores ``padding`` per side as ``((top, bottom), (left, right))``, the same
 representation as :class:`cnncourse.functional.Conv2dCache`.
+
+(About 510 lines: three ops times five functions with their docstrings; the naive loops stay
+here because the pooling and backprop chapters show them from this file.)
 """
 from __future__ import annotations
 

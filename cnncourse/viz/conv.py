@@ -38,10 +38,6 @@ INPUT, PAD, WINDOW, OUT_DONE, OUT_NOW, OUT_TODO, ZERO_INSERT = (
     "#a6cee3", "#ffffff", "#1f78b4", "#b2dfdb", "#00796b", "#ffffff", "#f2f2f2")
 
 
-def _pair(value, name: str, fn: str, min_value: int) -> tuple[int, int]:
-    return pair(value, fn, name, min_value)
-
-
 def _resolve_padding(padding, kernel, dilation, stride, fn) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) from an int, a pair, 'valid'/'same' (as conv2d, through
     :func:`cnncourse.geometry.resolve_padding`), and two extras for the drawings: 'full'
@@ -81,10 +77,10 @@ def conv_layout(input_size, kernel_size, padding=0, stride=1, dilation=1, fn="co
     ValueError
         When the (dilated) kernel does not fit in the padded input, naming the sizes.
     """
-    h, w = _pair(input_size, "input_size", fn, 1)
-    k = _pair(kernel_size, "kernel_size", fn, 1)
-    s = _pair(stride, "stride", fn, 1)
-    d = _pair(dilation, "dilation", fn, 1)
+    h, w = pair(input_size, fn, "input_size", 1)
+    k = pair(kernel_size, fn, "kernel_size", 1)
+    s = pair(stride, fn, "stride", 1)
+    d = pair(dilation, fn, "dilation", 1)
     pad = _resolve_padding(padding, k, d, s, fn)
     hp, wp = h + pad[0] + pad[1], w + pad[2] + pad[3]
     span = (effective_kernel(k[0], d[0]), effective_kernel(k[1], d[1]))
@@ -303,12 +299,12 @@ def transpose_layout(input_size, kernel_size, stride=1, padding=0, output_paddin
         (size of the spread-out, padded input), ``output`` and ``is_input`` (bool mask of the
         grid cells that hold an input pixel).
     """
-    h, w = _pair(input_size, "input_size", fn, 1)
-    k = _pair(kernel_size, "kernel_size", fn, 1)
-    s = _pair(stride, "stride", fn, 1)
-    p = _pair(padding, "padding", fn, 0)
-    a = _pair(output_padding, "output_padding", fn, 0)
-    d = _pair(dilation, "dilation", fn, 1)
+    h, w = pair(input_size, fn, "input_size", 1)
+    k = pair(kernel_size, fn, "kernel_size", 1)
+    s = pair(stride, fn, "stride", 1)
+    p = pair(padding, fn, "padding", 0)
+    a = pair(output_padding, fn, "output_padding", 0)
+    d = pair(dilation, fn, "dilation", 1)
     for ax_ in (0, 1):
         if a[ax_] >= max(s[ax_], d[ax_]):
             raise ValueError(f"{fn}: output_padding must be smaller than stride or dilation "
