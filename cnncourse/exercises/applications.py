@@ -445,6 +445,8 @@ def _pce_cases(rng):
         case(3, 3, 2, 2, 1.0, "batch 3, C = H = 3 x 2 x 2"),
         Case((np.array([[[[1000.0, 0.0]], [[0.0, 1000.0]]]]), np.array([[[0, 0]]])),
              description="logits of 1000 (overflow without the max shift)"),
+        Case((np.array([[[[1000.0, 0.0]], [[999.0, 1.0]]]]), np.array([[[1, 0]]])),
+             description="one pixel's logits near 1000, the other's near 0"),
         case(1, 3, 2, 2, 400.0, "large logits"),
         case(2, 5, 4, 4, 2.0, "five classes"),
     ]
