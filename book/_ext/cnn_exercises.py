@@ -202,5 +202,5 @@ def setup(app):
     app.add_directive("exercise-check", ExerciseCheck)
     app.connect("builder-inited", _add_static)
     app.add_js_file(JS_FILE)
-    app.add_css_file("cnn-selfcheck.css")
+    app.add_css_file("cnn-book.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
