@@ -499,7 +499,7 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=FONT_SI
                 if 0 <= i < sizes[li]:
                     active[li].add(i)
     if ax is None:
-        _, ax = plt.subplots(figsize=fit_width(0.3 * (max(sizes) + 3 + 0.35 * 20), 0.3 * 1.6 * len(sizes) + 0.4),
+        _, ax = plt.subplots(figsize=fit_width(0.3 * (max(sizes) + 16), 0.3 * 1.6 * len(sizes) + 0.4),
                              dpi=BOOK_DPI)
     width = max(sizes)
     nrows = len(sizes)
@@ -513,7 +513,10 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=FONT_SI
         ax.text(-0.5, y * 1.6 + 0.5, label, ha="right", va="center", fontsize=fontsize)
         ax.text(width + 0.5, y * 1.6 + 0.5, f"{len(active[li])} cell{'s' if len(active[li]) != 1 else ''}",
                 ha="left", va="center", fontsize=fontsize)
-    ax.set_xlim(-0.2 - 0.35 * 20, width + 3)
+    # room on the left for the longest row label at `fontsize` (about 0.55 cells per character
+    # when cells are 0.3 in and text 11 pt)
+    longest = max(len("input"), *(len(f"layer {i + 1} (k={k}, s={s}, d={d})") for i, (k, s, p, d) in enumerate(norm)))
+    ax.set_xlim(-0.2 - 0.5 * longest * fontsize / FONT_SIZE, width + 3)
     ax.set_ylim(-0.3, nrows * 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
