@@ -150,3 +150,20 @@ def test_player_errors():
 def test_player_escapes_script_end_in_payload():
     html = player.player_html([b"\x89PNG"], alts="a </script><b>", labels=["</script>"])
     assert html.count("</script>") == 2     # the data block and the code, nothing injected
+
+
+def test_progress_bar_is_one_plain_line_when_static(monkeypatch, capsys):
+    from cnncourse.viz.progress import STATIC_ENV, progress_bar
+    monkeypatch.setenv(STATIC_ENV, "1")
+    bar = progress_bar(total=50, unit="batch")
+    for _ in range(50):
+        bar.update(1)
+        bar.set_postfix(loss="0.1234")
+    bar.close()
+    out = capsys.readouterr().out
+    final = out.split("\r")[-1].strip("\n")       # what myst-nb keeps after folding carriage returns
+    assert "\n" not in final and "50/50" in final and len(final) <= 76
+    assert out.count("\r") <= 1 and out.endswith("\n")   # drawn once, when closed
+    monkeypatch.delenv(STATIC_ENV)
+    from tqdm.std import tqdm as std_tqdm
+    assert isinstance(progress_bar(total=1, disable=True), std_tqdm)

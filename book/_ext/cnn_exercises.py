@@ -25,6 +25,7 @@ import html
 import itertools
 import json
 import math
+import os
 import re
 import secrets
 from pathlib import Path
@@ -199,6 +200,9 @@ def _add_static(app):
 
 
 def setup(app):
+    # The kernels that execute the chapters inherit this: progress bars become one plain final
+    # line instead of a widget that would be frozen in the page (cnncourse.viz.progress).
+    os.environ["CNNCOURSE_STATIC_OUTPUT"] = "1"
     app.add_directive("exercise-check", ExerciseCheck)
     app.connect("builder-inited", _add_static)
     app.add_js_file(JS_FILE)
