@@ -195,6 +195,14 @@ class ExerciseCheck(Directive):
         return [nodes.raw("", markup, format="html")]
 
 
+def _drop_widget_state(app, env):
+    """No ipywidgets state in the pages: explorers show their HTML fallback (see _config.yml)."""
+    for data in getattr(env, "nb_metadata", {}).values():
+        js_files = data.get("js_files", {})
+        for key in [k for k in js_files if k.startswith("ipywidgets")]:
+            del js_files[key]
+
+
 def _add_static(app):
     app.config.html_static_path.append(str(HERE / "static"))
 
@@ -205,6 +213,7 @@ def setup(app):
     os.environ["CNNCOURSE_STATIC_OUTPUT"] = "1"
     app.add_directive("exercise-check", ExerciseCheck)
     app.connect("builder-inited", _add_static)
+    app.connect("env-check-consistency", _drop_widget_state)
     app.add_js_file(JS_FILE)
     app.add_css_file("cnn-book.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
