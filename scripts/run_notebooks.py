@@ -11,8 +11,8 @@ fresh kernel started in book/ (as Jupyter and the book build do); the time it to
 """
 from __future__ import annotations
 
-import sys
 import os
+import sys
 import time
 from pathlib import Path
 
