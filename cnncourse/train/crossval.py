@@ -163,7 +163,7 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
     losses = np.zeros((len(values), k))
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
         bar = tqdm(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
     try:
         for i, value in enumerate(values):

@@ -128,7 +128,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int, ba
     history = History()
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
         bar = tqdm(total=epochs * n_batches, unit="batch", leave=True)
     epoch = 0
     try:
