@@ -5,10 +5,10 @@
 - its tagging script, run in a scratch repository, tags v<version> once per new version;
 - the repository's URL is written once, in _config.yml.
 """
-import re
-import shutil
 import importlib.util
 import json
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
