@@ -260,7 +260,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int, ba
     history = History()
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from ._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
         bar = tqdm(total=epochs * n_batches, unit="batch", leave=True)
     try:
         for epoch in range(1, epochs + 1):
@@ -581,7 +581,7 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
     losses = np.zeros((len(values), k))
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from ._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
         bar = tqdm(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
     try:
         for i, value in enumerate(values):
