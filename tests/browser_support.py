@@ -545,6 +545,37 @@ def summary_row(reports: list[PageReport]) -> dict:
     }
 
 
+def combined_table(rows: list[dict]) -> str:
+    """The closing note's table: one line per page, both widths, plus a total line."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["page"], {})[r["width"]] = r
+    head = ["page", "raw TeX offline", "smallest figure text px (1280 / 390)", "dead widgets",
+            "images without real alt", "axe serious/critical nodes", "failed local / blocked remote requests",
+            "console errors (1280)", "too wide or cut at 390", "code blocks scrolling at 1280", "animations / sliders stuck"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    total = [0] * len(head)
+    smallest = {1280: [], 390: []}
+    for page, w in by.items():
+        a, b = w[1280], w[390]
+        for width, r in w.items():
+            if r["smallest fig text px"] != "-":
+                smallest[width].append(r["smallest fig text px"])
+        cells = [page, a["raw TeX"], f"{a['smallest fig text px']} / {b['smallest fig text px']}", a["dead widgets"],
+                 a["bad alt"], a["axe serious/critical"], f"{a['failed local']} / {a['blocked remote']}",
+                 a["console errors"], b["too wide"], a["scrolled pre"],
+                 f"{a['anims stuck'] + b['anims stuck']} / {a['sliders stuck'] + b['sliders stuck']}"]
+        for i in (1, 3, 4, 5, 7, 8, 9):
+            total[i] += cells[i]
+        total[6] = (total[6] or (0, 0))
+        total[6] = (total[6][0] + a["failed local"], total[6][1] + a["blocked remote"])
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    tot = ["**all pages**", total[1], f"{min(smallest[1280], default='-')} / {min(smallest[390], default='-')}",
+           total[3], total[4], total[5], f"{total[6][0]} / {total[6][1]}", total[7], total[8], total[9], ""]
+    lines.append("| " + " | ".join(str(c) for c in tot) + " |")
+    return "\n".join(lines)
+
+
 def main(argv):
     from playwright.sync_api import sync_playwright
 
@@ -563,6 +594,8 @@ def main(argv):
                 details.append(rep)
             ctx.close()
         browser.close()
+    print(combined_table(rows))
+    print()
     cols = list(rows[0])
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
