@@ -250,6 +250,10 @@ _PASSIVE_JS = r"""
             cell: describe(box)};
   });
 
+  // ---- progress bars frozen short of 100 % (a tqdm widget's text fallback: "  0%|   | 0/426")
+  out.frozen_progress = [...art.querySelectorAll('.cell_output pre, .output pre')].flatMap(p =>
+    [...p.textContent.matchAll(/^.*?(\d{1,3})%\|.*$/gm)].filter(m => Number(m[1]) < 100).map(m => m[0].trim().slice(0, 80)));
+
   // ---- wider than the viewport, or than the box that clips or scrolls it: only code may scroll
   const wide = [];
   const walk = (parent, clip, clipEl) => {
@@ -426,6 +430,8 @@ class PageReport:
                                 + ("has no control" if check and not check["control"] else "nothing changes when its control moves"))
             elif not w["fallback"]:
                 dead.append(f"widget view {w['index']} ({w['cell']}) renders nothing and has no fallback in its output")
+        for line in self.passive.get("frozen_progress", []):
+            dead.append(f"a progress bar frozen short of the end (a widget's text fallback): {line!r}")
         return dead
 
     def smallest_figure_text(self):

@@ -219,6 +219,8 @@ BAD_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>bad</title
 <p>Inline <span class="math">\\(x^2\\)</span> and a stray $E = mc^2$ and \\frac{a}{b}.</p>
 <div class="cell_output"><img src="fig.png" alt="fig.png"></div>
 <div class="cell_output"><script type="application/vnd.jupyter.widget-view+json">{"model_id": "m"}</script></div>
+<div class="cell_output"><pre>  0%|          | 0/426 [00:00&lt;?, ?batch/s]</pre></div>
+<div class="cell_output"><pre>epoch 3/3: 100%|##########| 142/142 [00:01, 99.0batch/s]</pre></div>
 <div class="cell_output"><div class="animation"><img src="fig.png" alt="frame">
   <input type="range" min="0" max="3" value="0" aria-label="frame">
   <button aria-label="Play" onclick="void 0">play</button></div></div>
@@ -249,7 +251,7 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
     assert rep.console_problems()
     assert rep.passive["raw_math"] == ["\\(x^2\\)"] and len(rep.passive["tex_leftovers"]) >= 2
     assert len(rep.bad_alts()) == 1 and "fig.png" in rep.bad_alts()[0]   # the frame's alt is text
-    assert len(rep.dead_widgets()) == 1
+    assert len(rep.dead_widgets()) == 2 and "0/426" in rep.dead_widgets()[1]   # not the 100 % one
     assert [a["advanced"] for a in rep.animations] == [False]
     assert [s["moves_picture"] for s in rep.sliders] == [False]
     assert rep.dropdowns and not rep.dropdowns[0]["hidden_before"]
