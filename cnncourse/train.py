@@ -260,8 +260,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int, ba
     history = History()
     bar = None
     if progress:
-        from ._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
-        bar = tqdm(total=epochs * n_batches, unit="batch", leave=True)
+        from .viz.progress import progress_bar  # one plain final line in the built book
+        bar = progress_bar(total=epochs * n_batches, unit="batch", leave=True)
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -581,8 +581,8 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
     losses = np.zeros((len(values), k))
     bar = None
     if progress:
-        from ._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
-        bar = tqdm(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
+        from .viz.progress import progress_bar  # one plain final line in the built book
+        bar = progress_bar(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
     try:
         for i, value in enumerate(values):
             for f in range(k):

@@ -24,8 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    # no widget state in the saved notebooks: the book shows each explorer's HTML fallback, and
+    # a saved state would only draw frozen widgets (cnncourse/widgets/_base.py)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb.metadata.pop("widgets", None)
     elapsed = time.perf_counter() - start
     nbformat.write(nb, path)
     return elapsed

@@ -101,3 +101,23 @@ def test_javascript_agrees_with_python():
     assert out["verdict"]["status"] == "correct"
     assert out["verdict"]["message"] == check(ex_id, ex.expected_answer(), record=False).message
     assert out["choice"] == "a,c"
+
+
+def test_bibliography_labels_are_author_year_and_entries_have_links():
+    import pybtex.database
+
+    import bib_authoryear
+
+    bib = pybtex.database.parse_file(str(ROOT / "references.bib"))
+    style = bib_authoryear.AuthorYearStyle()
+    formatted = list(style.format_entries(style.sort(bib.entries.values())))
+    labels = {e.key: e.label for e in formatted}
+    assert labels["hubel1962receptive"] == "Hubel and Wiesel, 1962"
+    assert labels["lecun1998gradient"] == "LeCun et al., 1998"
+    assert labels["scherer2010evaluation"] == "Scherer et al., 2010"
+    assert len(set(labels.values())) == len(labels)
+    for key, entry in bib.entries.items():
+        assert {"doi", "url", "eprint"} & {f.lower() for f in entry.fields}, f"{key} has no DOI, arXiv id or URL"
+    text = {e.key: e.text.render_as("html") for e in formatted}
+    assert "https://doi.org/10.1109/5.726791" in text["lecun1998gradient"]
+    assert "arxiv.org/abs/1603.07285" in text["dumoulin2016guide"]

@@ -34,7 +34,7 @@ def test_style_values():
     assert applied["font.size"] == style.FONT_SIZE
     # line plots differ by line style and marker as well as colour
     cycle = plt.rcParams["axes.prop_cycle"].by_key()
-    assert len(set(cycle["linestyle"])) == len(cycle["color"]) and len(set(cycle["marker"])) == len(cycle["color"])
+    assert len(set(map(str, cycle["linestyle"]))) == len(cycle["color"]) == len(set(style.MARKERS))
 
 
 @pytest.mark.parametrize("column,min_px", [(688, 13), (340, 8)], ids=["1280px", "390px"])
@@ -43,6 +43,28 @@ def test_text_size_rule_holds_for_the_widest_figure(column, min_px):
     natural = style.MAX_WIDTH_IN * style.BOOK_DPI
     px = style.FONT_SIZE * style.BOOK_DPI / 72 * min(1.0, column / natural)
     assert px >= min_px
+
+
+def test_history_plot_has_markers_integer_ticks_and_legend_off_the_axes():
+    from types import SimpleNamespace
+    h = SimpleNamespace(train_loss=[2.0, 1.0, 0.5], train_acc=[0.3, 0.6, 0.8], val_loss=[2.1, 1.2, 0.7],
+                        val_acc=[0.3, 0.5, 0.7])
+    fig = viz.plot_history({"SGD": h, "Adam": h})
+    lines = fig.axes[0].get_lines()
+    assert len({(l.get_marker(), l.get_linestyle(), l.get_color()) for l in lines}) == len(lines) == 4
+    assert all(l.get_marker() not in ("", "None", None) for l in lines)
+    ticks = fig.axes[0].get_xticks()
+    assert all(float(t).is_integer() for t in ticks)
+    assert not fig.axes[0].get_legend() and fig.legends            # below the axes, not on the curves
+    plt.close(fig)
+
+
+def test_shift_plot_lines_differ_without_colour():
+    fig = viz.plot_shift_sensitivity([1, 2, 3], {"unpooled": [0.5, 0.7, 0.8], "max 2x2": [0.2, 0.3, 0.4],
+                                                 "max 4x4": [0.1, 0.2, 0.3]})
+    lines = fig.axes[0].get_lines()
+    assert len({(l.get_marker(), str(l.get_linestyle())) for l in lines}) == 3
+    plt.close(fig)
 
 
 def test_luminance_helper():
@@ -128,3 +150,20 @@ def test_player_errors():
 def test_player_escapes_script_end_in_payload():
     html = player.player_html([b"\x89PNG"], alts="a </script><b>", labels=["</script>"])
     assert html.count("</script>") == 2     # the data block and the code, nothing injected
+
+
+def test_progress_bar_is_one_plain_line_when_static(monkeypatch, capsys):
+    from cnncourse.viz.progress import STATIC_ENV, progress_bar
+    monkeypatch.setenv(STATIC_ENV, "1")
+    bar = progress_bar(total=50, unit="batch")
+    for _ in range(50):
+        bar.update(1)
+        bar.set_postfix(loss="0.1234")
+    bar.close()
+    out = capsys.readouterr().out
+    final = out.split("\r")[-1].strip("\n")       # what myst-nb keeps after folding carriage returns
+    assert "\n" not in final and "50/50" in final and len(final) <= 76
+    assert out.count("\r") <= 1 and out.endswith("\n")   # drawn once, when closed
+    monkeypatch.delenv(STATIC_ENV)
+    from tqdm.std import tqdm as std_tqdm
+    assert isinstance(progress_bar(total=1, disable=True), std_tqdm)

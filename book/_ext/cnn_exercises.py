@@ -25,6 +25,7 @@ import html
 import itertools
 import json
 import math
+import os
 import re
 import secrets
 from pathlib import Path
@@ -194,13 +195,25 @@ class ExerciseCheck(Directive):
         return [nodes.raw("", markup, format="html")]
 
 
+def _drop_widget_state(app, env):
+    """No ipywidgets state in the pages: explorers show their HTML fallback (see _config.yml)."""
+    for data in getattr(env, "nb_metadata", {}).values():
+        js_files = data.get("js_files", {})
+        for key in [k for k in js_files if k.startswith("ipywidgets")]:
+            del js_files[key]
+
+
 def _add_static(app):
     app.config.html_static_path.append(str(HERE / "static"))
 
 
 def setup(app):
+    # The kernels that execute the chapters inherit this: progress bars become one plain final
+    # line instead of a widget that would be frozen in the page (cnncourse.viz.progress).
+    os.environ["CNNCOURSE_STATIC_OUTPUT"] = "1"
     app.add_directive("exercise-check", ExerciseCheck)
     app.connect("builder-inited", _add_static)
+    app.connect("env-check-consistency", _drop_widget_state)
     app.add_js_file(JS_FILE)
     app.add_css_file("cnn-book.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

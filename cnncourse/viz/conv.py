@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from .player import BookAnimation
-from .style import BOOK_DPI, FONT_SIZE, MAX_WIDTH_IN, annotate_cells, fit_width, text_color_for
+from .style import BOOK_DPI, FONT_SIZE, LINE_STYLES, MAX_WIDTH_IN, annotate_cells, fit_width, text_color_for
 
 __all__ = [
     "conv_layout", "draw_conv2d", "animate_conv2d", "animate_conv1d",
@@ -499,7 +499,7 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=FONT_SI
                 if 0 <= i < sizes[li]:
                     active[li].add(i)
     if ax is None:
-        _, ax = plt.subplots(figsize=fit_width(0.3 * (max(sizes) + 3 + 0.35 * 20), 0.3 * 1.6 * len(sizes) + 0.4),
+        _, ax = plt.subplots(figsize=fit_width(0.3 * (max(sizes) + 16), 0.3 * 1.6 * len(sizes) + 0.4),
                              dpi=BOOK_DPI)
     width = max(sizes)
     nrows = len(sizes)
@@ -513,7 +513,10 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=FONT_SI
         ax.text(-0.5, y * 1.6 + 0.5, label, ha="right", va="center", fontsize=fontsize)
         ax.text(width + 0.5, y * 1.6 + 0.5, f"{len(active[li])} cell{'s' if len(active[li]) != 1 else ''}",
                 ha="left", va="center", fontsize=fontsize)
-    ax.set_xlim(-0.2 - 0.35 * 20, width + 3)
+    # room on the left for the longest row label at `fontsize` (about 0.55 cells per character
+    # when cells are 0.3 in and text 11 pt)
+    longest = max(len("input"), *(len(f"layer {i + 1} (k={k}, s={s}, d={d})") for i, (k, s, p, d) in enumerate(norm)))
+    ax.set_xlim(-0.2 - 0.5 * longest * fontsize / FONT_SIZE, width + 3)
     ax.set_ylim(-0.3, nrows * 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
@@ -591,8 +594,10 @@ def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shar
         edges = [(o, o + u, u) for o in range(n_out) for u in range(kernel_size)]
         n_weights = kernel_size if kind == "shared" else n_out * kernel_size
     for o, i, u in edges:
-        color = "0.6" if (u is None or kind == "local") else colors(u)
-        ax.plot([i, off + o], [0, 1], color=color, lw=1.2 if kind == "shared" else 0.8, zorder=1)
+        shared = u is not None and kind == "shared"
+        color = colors(u) if shared else "0.6"
+        ls = LINE_STYLES[u % len(LINE_STYLES)] if shared else "-"   # one colour and line style per weight
+        ax.plot([i, off + o], [0, 1], color=color, ls=ls, lw=1.6 if shared else 0.8, zorder=1)
     ax.scatter(range(n_inputs), [0] * n_inputs, s=120, color=INPUT, edgecolor="#555555", zorder=2)
     ax.scatter([off + o for o in range(n_out)], [1] * n_out, s=120, color=OUT_DONE, edgecolor="#555555", zorder=2)
     names = {"dense": "dense", "local": "local, no sharing", "shared": "convolution (shared)"}

@@ -62,7 +62,7 @@ _JS = """<script>
     if(a==="play"){ if(timer)stop(); else start(); }
     else { stop(); show(a==="first"?0:a==="last"?n-1:a==="prev"?k-1:k+1); }
   });});
-  show(0);
+  show(parseInt(root.dataset.frame || "0", 10));
 })();
 </script>"""
 

@@ -56,8 +56,9 @@ BOOK_STYLE = {
     "figure.titlesize": FONT_SIZE + 1,
     "lines.linewidth": 1.8,
     "lines.markersize": 6,
-    "axes.prop_cycle": (mpl.cycler(color=_COLORS) + mpl.cycler(linestyle=LINE_STYLES)
-                        + mpl.cycler(marker=MARKERS)),
+    # colour and line style change together, so curves differ without colour; markers are not in
+    # the cycle (a dense curve would become a row of dots): sparse plots set them from MARKERS
+    "axes.prop_cycle": mpl.cycler(color=_COLORS) + mpl.cycler(linestyle=LINE_STYLES),
     "axes.grid": False,
     "animation.embed_limit": 40.0,
 }

@@ -130,7 +130,7 @@ class _KeywordExplorer(Explorer):
     def _static_frame(self):
         if self.error:
             return None, self.error
-        return figure_png(self.figure()), self.summary()
+        return figure_png(self.figure()), self.summary().replace("\n", "; ")
 
 
 class PoolingExplorer(_KeywordExplorer):
@@ -209,9 +209,10 @@ class PoolingExplorer(_KeywordExplorer):
             return self.error
         sens = ", ".join(f"{s}px: {p:.2f} (unpooled {u:.2f})"
                          for s, p, u in zip(self.shifts, self.sensitivity, self.unpooled_sensitivity))
+        # one line per fact, each short enough for the book's column
         return (f"{self.kind} pool {self.kernel_size}x{self.kernel_size}, stride {self.stride}, "
                 f"padding {self.padding}: {self.x.shape[0]}x{self.x.shape[1]} -> "
-                f"{self.output.shape[0]}x{self.output.shape[1]}; relative change under shifts {sens}")
+                f"{self.output.shape[0]}x{self.output.shape[1]}\nrelative change under shifts: {sens}")
 
     def figure(self):
         """Input, pooled output and the shift sensitivity, as a matplotlib figure."""
@@ -313,8 +314,8 @@ class PoolRoutingExplorer(_KeywordExplorer):
             return self.error
         receivers = [tuple(int(v) for v in idx) for idx in np.argwhere(self.dx != 0)]
         return (f"{self.kind} pool {self.kernel_size}x{self.kernel_size}, stride {self.stride}: output "
-                f"({self.i}, {self.j}) = {self.output[self.i, self.j]:.3g} sends its gradient to "
-                f"{len(receivers)} input element(s) {receivers}; the most any element receives from "
+                f"({self.i}, {self.j}) = {self.output[self.i, self.j]:.3g}\nsends its gradient to "
+                f"{len(receivers)} input element(s) {receivers}\nthe most any element receives from "
                 f"all windows is {self.dx_all.max():.3g}")
 
     def figure(self):
@@ -322,10 +323,12 @@ class PoolRoutingExplorer(_KeywordExplorer):
         from matplotlib.patches import Rectangle
         from cnncourse.viz.pool import _grid
 
-        fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH_IN, 3.0))
+        fig, grid = plt.subplots(2, 2, figsize=(MAX_WIDTH_IN, 6.2))
+        grid[0, 1].axis("off")
+        axes = [grid[0, 0], grid[1, 0], grid[1, 1]]
         _grid(axes[0], self.x, "input x", "{:.2g}")
-        _grid(axes[1], self.dx, f"dx, dout=1\nat ({self.i}, {self.j})", "{:.2g}", cmap="Greens")
-        _grid(axes[2], self.dx_all, "dx, dout\nall ones", "{:.2g}", cmap="Greens")
+        _grid(axes[1], self.dx, f"dx for dout = 1 at ({self.i}, {self.j})", "{:.2g}", cmap="Greens")
+        _grid(axes[2], self.dx_all, "dx for dout = all ones", "{:.2g}", cmap="Greens")
         k, s = self.kernel_size, self.stride
         for ax in axes[:2]:
             ax.add_patch(Rectangle((self.j * s - 0.5, self.i * s - 0.5), k, k, fill=False, lw=3, ec="tab:red"))
