@@ -15,7 +15,7 @@ ALL = exs.exercises()
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNNCOURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CNNCOURSE_PROGRESS_DIR", str(tmp_path))
     exs.reset_hints()
     yield
     exs.reset_hints()
@@ -236,7 +236,7 @@ def test_wrong_type_shape_and_dtype_are_reported_plainly(add_ex):
     result = check("test.add", lambda x, y: (x + y)[:1])
     assert "expected shape (2, 2), got shape (1, 2)" in str(result)
     result = check("test.add", lambda x, y: (x + y).astype(np.int64))
-    assert "expected float64, got int64" in str(result)
+    assert "expected an array of floats (float64), got dtype int64" in str(result)
     result = check("test.add", lambda x, y: (x + y).T)
     assert "swapped" in str(result)
     assert check("test.add", lambda x, y: x + y).passed
@@ -303,7 +303,7 @@ def test_value_exercise_does_not_reveal_the_answer():
     try:
         assert check("test.value", [8, 16, 16, 14]).passed  # a list is fine for a shape
         text = str(check("test.value", (8, 16, 16, 15)))
-        assert "element 3 is not right" in text and "14" not in text
+        assert "element 3 of the tuple is not right" in text and "14" not in text
         assert "expected a tuple of length 4, got an int" in str(check("test.value", 7))
         assert "did you mean to call it" in str(check("test.value", lambda: 1))
     finally:

@@ -276,10 +276,13 @@ def test_wheel_holds_the_whole_package_and_its_metadata(wheel):
 
 def test_wheel_installs_into_a_fresh_venv_and_imports(wheel, tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # without PYTHONPATH, which may point at this checkout (pip would find cnncourse there)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120, env=env)
     python = venv / "bin" / "python"
     pip = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index",
-                          "--quiet", str(wheel)], capture_output=True, text=True, timeout=120)
+                          "--quiet", str(wheel)], capture_output=True, text=True, timeout=120,
+                         env=env, cwd=tmp_path)
     assert pip.returncode == 0, pip.stderr
     # cnncourse from the fresh venv; its dependencies (numpy, ...) from this environment,
     # appended after the venv's own site-packages
@@ -290,8 +293,7 @@ def test_wheel_installs_into_a_fresh_venv_and_imports(wheel, tmp_path):
         "print(cnncourse.__file__); print(cnncourse.__version__, md.version('cnncourse'))"
     )
     run = subprocess.run([str(python), "-c", script, deps], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path, env={k: v for k, v in os.environ.items()
-                                                          if k != "PYTHONPATH"})
+                         timeout=120, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr
     location, versions = run.stdout.splitlines()
     assert location.startswith(str(venv))

@@ -199,8 +199,7 @@ def build_lite(root: Path, html_dir: Path, work_dir: Path, notebooks: list[Path]
         "--no-sourcemaps",
         "--no-unused-shared-packages",
     ]
-    env = dict(os.environ, JUPYTERLITE_NO_JUPYTER_SERVER_WARNING="1")
-    proc = subprocess.run(command, cwd=lite_dir, env=env, capture_output=True, text=True)
+    proc = subprocess.run(command, cwd=lite_dir, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
         raise ExtensionError(f"cnncourse_lite: `jupyter lite build` failed ({proc.returncode}):\n{tail}")

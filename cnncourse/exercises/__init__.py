@@ -12,7 +12,9 @@ In a notebook::
 returns a :class:`Result` whose ``status`` is ``'correct'``, ``'incorrect'``, ``'error'``,
 ``'timeout'`` or ``'not attempted'``. It shows the smallest failing case in full and, when the
 answer matches a known mistake, a hint aimed at it. ``hint(id)`` reveals hints one at a time,
-``solution(id)`` shows the worked solution, ``progress()`` the exercises passed per chapter.
+``solution(id)`` shows the worked solution, ``run_solution(id)`` shows it, runs it and checks it
+(recording nothing), ``progress()`` the exercises passed per chapter. ``checking_mode()`` says
+how answers run ('isolated' in a separate process on Linux, else 'in-process').
 
 Chapter authors register exercises in ``cnncourse/exercises/<chapter>.py`` with
 :func:`register` (see :class:`Exercise`); every module of this package is imported
@@ -24,15 +26,16 @@ import importlib
 import pkgutil
 import warnings
 
-from . import _progress
-from ._check import Result, check, get_timeout, hint, reset_hints, set_timeout, solution
+from . import _core, _progress
+from ._check import (Result, check, get_timeout, hint, reset_hints, run_solution, set_timeout,
+                     solution)
 from ._compare import compare, fmt
 from ._core import KINDS, Case, Exercise, Mistake, exercises, get, register
 from ._display import Message
-from ._sandbox import TimeLimitExceeded, time_limit
+from ._sandbox import TimeLimitExceeded, checking_mode, set_checking_mode, time_limit
 
 __all__ = [
-    "check", "hint", "solution", "progress", "reset_progress", "set_timeout", "get_timeout",
+    "check", "hint", "solution", "run_solution", "checking_mode", "set_checking_mode", "progress", "reset_progress", "set_timeout", "get_timeout",
     "Result", "Exercise", "Case", "Mistake", "register", "get", "exercises", "KINDS",
     "compare", "fmt", "time_limit", "TimeLimitExceeded", "reset_hints", "Message",
 ]
@@ -95,3 +98,4 @@ def _import_chapters() -> None:
 
 
 _import_chapters()
+_core.snapshot_modules()

@@ -113,6 +113,11 @@ class Exercise:
     see_also : sequence of functions
         Package functions whose source :func:`solution` shows after the reference's (e.g.
         the loop the reference delegates to).
+    solution_code : str
+        The ONE worked solution, as source text, shown by :func:`solution` and run by
+        :func:`run_solution`. ``'function'`` exercises: a ``def`` with the name the notebook's
+        stub uses, using only names the notebook imports above the stub. ``'value'`` and
+        ``'choice'``: code that assigns ``answer``. ``reference`` stays the checker's reference.
     """
 
     id: str
@@ -134,6 +139,7 @@ class Exercise:
     seed: int = 0
     timeout: float | None = None
     see_also: Sequence[Callable] = ()
+    solution_code: str = ""
 
     def expected_answer(self):
         """The expected answer of a value/choice exercise (calls ``answer`` if it is a function)."""
@@ -201,6 +207,8 @@ def _validate(ex: Exercise) -> None:
     for item in wrong:
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str) and item[1]):
             _fail(ex.id, f"each examples_wrong entry must be (answer, 'message substring'), got {item!r}")
+    if not isinstance(ex.solution_code, str):
+        _fail(ex.id, f"solution_code must be source text (a str), got {type(ex.solution_code).__name__}")
     if not (ex.rtol >= 0 and ex.atol >= 0):
         _fail(ex.id, f"rtol and atol must be >= 0, got {ex.rtol}, {ex.atol}")
 
@@ -219,6 +227,7 @@ def register(exercise: Exercise) -> Exercise:
                          f"by {_OWNER[exercise.id]} (now from {owner})")
     _REGISTRY[exercise.id] = exercise
     _OWNER[exercise.id] = owner
+    snapshot_modules()
     return exercise
 
 
@@ -237,3 +246,83 @@ def get(exercise_id: str) -> Exercise:
 def exercises(chapter: str | None = None) -> list[Exercise]:
     """All registered exercises (of ``chapter`` if given), in registration order."""
     return [e for e in _REGISTRY.values() if chapter is None or e.chapter == chapter]
+
+
+# --------------------------------------------------------------------------- a pristine package
+#
+# A notebook cell may rebind anything: ``cnncourse.signal.correlate2d = flipped``,
+# ``filters.SOBEL_X = filters.SOBEL_X / 8``, even ``np.sum = ...``. The references, the cases and
+# the comparison must not see it. The attributes of every ``cnncourse`` module (and of numpy's
+# main namespaces) are recorded the first time the checker sees the module (at import of
+# ``cnncourse.exercises``, at each registration, at each check for modules imported later), with
+# private read-only copies of module-level arrays. :func:`pristine` puts that snapshot in place
+# for the duration of a ``with`` block and then puts the learner's bindings back.
+
+_MISSING = object()
+_SNAPSHOT: dict[str, tuple[Any, dict[str, Any]]] = {}
+_NUMPY_MODULES = ("numpy", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma", "numpy.lib.stride_tricks")
+
+
+def _watched(name: str) -> bool:
+    if name in _NUMPY_MODULES:
+        return True
+    if name != "cnncourse" and not name.startswith("cnncourse."):
+        return False
+    return not name.startswith("cnncourse.exercises._")  # the checker's own state is not frozen
+
+
+def _frozen(value):
+    import numpy as np
+
+    if type(value) is np.ndarray:
+        copy = value.copy()
+        copy.setflags(write=False)
+        return copy
+    return value
+
+
+def snapshot_modules() -> None:
+    """Record the attributes of every watched module not recorded yet (cheap when none is new)."""
+    for name, module in list(sys.modules.items()):
+        if module is None or name in _SNAPSHOT or not _watched(name):
+            continue
+        try:
+            attrs = {k: _frozen(v) for k, v in vars(module).items()}
+        except Exception:  # noqa: BLE001 - an odd module object
+            continue
+        _SNAPSHOT[name] = (module, attrs)
+
+
+class pristine:
+    """``with pristine():`` the package as it was imported, under a fixed ``np.errstate``.
+
+    Used for everything the checker computes itself (cases, references, known mistakes,
+    comparisons); the learner's own code never runs inside it.
+    """
+
+    def __enter__(self):
+        import numpy as np
+
+        snapshot_modules()
+        self._saved = saved = []
+        for module, attrs in _SNAPSHOT.values():
+            namespace = vars(module)
+            for key, value in attrs.items():
+                current = namespace.get(key, _MISSING)
+                if current is not value:
+                    saved.append((namespace, key, current))
+                    namespace[key] = value
+        self._err = np.errstate(all="ignore")
+        self._err.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._err.__exit__(*exc)
+        finally:
+            for namespace, key, current in reversed(self._saved):
+                if current is _MISSING:
+                    namespace.pop(key, None)
+                else:
+                    namespace[key] = current
+        return False
