@@ -9,7 +9,7 @@ the tests below then judge what was measured (``tests/browser_support.py``).
 """
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
@@ -207,8 +207,16 @@ def test_chapter_has_binder_colab_and_browser_launch_buttons(measured, page):
     for kind, found in (("Binder", binder), ("Colab", colab), ("Run in the browser", lite)):
         assert any(notebook in unquote(l["href"]) or f"{page.stem}.ipynb" in unquote(l["href"]) for l in found), \
             f"{page.stem}: the {kind} button does not open {notebook}: {[l['href'] for l in found]}"
-    assert any(_local_target(page, l["href"]) for l in lite), \
+    targets = [(l["href"], _local_target(page, l["href"])) for l in lite]
+    assert any(t for _, t in targets), \
         f"{page.stem}: 'Run in the browser' opens nothing that the build contains: {[l['href'] for l in lite]}"
+    # the JupyterLite app opens ?path=<notebook> from its contents (files/ beside jupyter-lite.json)
+    for href, target in targets:
+        path = parse_qs(urlparse(href).query).get("path", [None])[0]
+        site = next((d for d in [target, *target.parents] if (d / "jupyter-lite.json").is_file()), None) if target else None
+        if path and site:
+            assert (site / "files" / path).is_file(), \
+                f"{page.stem}: 'Run in the browser' opens {path}, but the lite site has no {site.name}/files/{path}"
 
 
 # ---- the checks themselves can fail: a page with every fault, measured the same way ----------
