@@ -213,7 +213,8 @@ def test_chapter_has_binder_colab_and_browser_launch_buttons(measured, page):
     # the JupyterLite app opens ?path=<notebook> from its contents (files/ beside jupyter-lite.json)
     for href, target in targets:
         path = parse_qs(urlparse(href).query).get("path", [None])[0]
-        site = next((d for d in [target, *target.parents] if (d / "jupyter-lite.json").is_file()), None) if target else None
+        site = next((d for d in [target, *target.parents]
+                     if (d / "jupyter-lite.json").is_file() and (d / "files").is_dir()), None) if target else None
         if path and site:
             assert (site / "files" / path).is_file(), \
                 f"{page.stem}: 'Run in the browser' opens {path}, but the lite site has no {site.name}/files/{path}"
