@@ -28,11 +28,10 @@ def unavailable(reason):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not (bs.HTML / "book" / "intro.html").exists():
-        unavailable(f"no built book at {bs.HTML}: run the README's first command (jupyter-book build)")
-    chromium = bs.chromium_path()
-    if not chromium:
+def chromium():
+    """One Chromium for the whole module (needs no build: the self-test below uses it alone)."""
+    path = bs.chromium_path()
+    if not path:
         unavailable("Chromium not found: apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)")
     try:
         from playwright.sync_api import sync_playwright
@@ -41,9 +40,16 @@ def browser():
     if not bs.AXE_JS.exists():
         pytest.fail(f"axe-core missing at {bs.AXE_JS}", pytrace=False)
     with sync_playwright() as p:
-        b = bs.launch(p, chromium)
+        b = bs.launch(p, path)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    if not (bs.HTML / "book" / "intro.html").exists():
+        unavailable(f"no built book at {bs.HTML}: run the README's first command (jupyter-book build)")
+    return chromium
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +245,7 @@ BAD_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>bad</title
 </article></body></html>"""
 
 
-def test_the_checks_catch_a_broken_page(browser, tmp_path):
+def test_the_checks_catch_a_broken_page(chromium, tmp_path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -250,7 +256,7 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
     plt.close(fig)
     (tmp_path / "bad.html").write_text(BAD_PAGE)
     points = {"bad": {"font.size": 9.0}}
-    ctx = bs.offline_context(browser, 390)
+    ctx = bs.offline_context(chromium, 390)
     try:
         rep = bs.measure_page(ctx, tmp_path / "bad.html", 390, html=tmp_path, points=points)
     finally:
