@@ -41,7 +41,7 @@ def _case(label, n, c_in, h, w, c_out, k, stride, padding, with_naive, quick, to
         return F.conv2d_backward(dout, cache)
 
     # the loop backward reads only the inputs and hyperparameters from the cache
-    naive_cache = F.Conv2dCache(x, weight, True, (stride, stride), (padding,) * 4, (1, 1))
+    naive_cache = F.Conv2dCache(x, weight, True, (stride, stride), ((padding, padding),) * 2, (1, 1))
 
     def naive():
         F.conv2d_naive(x, weight, bias, stride, padding)

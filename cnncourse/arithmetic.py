@@ -14,13 +14,22 @@ dilated kernel covers). :func:`explain_conv_output_size` writes the formula out 
 numbers substituted, which is how the padding-and-stride chapter uses it.
 
 All functions accept only ints (``True``, ``2.0`` and ``'3'`` are refused with a ``TypeError``)
-and name themselves and the offending argument in every error.
+and name themselves and the offending argument in every error. The formulas themselves live
+in :mod:`cnncourse.geometry` (which :mod:`cnncourse.functional` uses too), the checks in
+:mod:`cnncourse.checks`: this module is their validated, explained public face.
+
+(Why one module of ~520 lines: it is the padding-and-stride chapter's reference, the output
+sizes, their written-out explanation and receptive fields, most of it numpydoc with worked
+examples; splitting it would split one chapter's API over several imports.)
 """
 from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
 from typing import NamedTuple
+
+from . import geometry
+from .checks import check_int
 
 __all__ = [
     "conv_output_size",
@@ -35,24 +44,14 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation
-def _int(value, name: str, fn: str, min_value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{fn}: {name} must be an int, got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if value < min_value:
-        what = "a positive int (>= 1)" if min_value == 1 else f"an int >= {min_value}"
-        raise ValueError(f"{fn}: {name} must be {what}, got {value}")
-    return value
-
-
 def _conv_args(fn, input_size, kernel_size, stride, padding, dilation):
-    return (_int(input_size, "input_size", fn, 1), _int(kernel_size, "kernel_size", fn, 1),
-            _int(stride, "stride", fn, 1), _int(padding, "padding", fn, 0),
-            _int(dilation, "dilation", fn, 1))
+    return (check_int(input_size, fn, "input_size", 1), check_int(kernel_size, fn, "kernel_size", 1),
+            check_int(stride, fn, "stride", 1), check_int(padding, fn, "padding", 0),
+            check_int(dilation, fn, "dilation", 1))
 
 
 def _too_small(fn: str, i: int, k: int, p: int, d: int) -> ValueError:
-    k_eff = d * (k - 1) + 1
+    k_eff = geometry.effective_kernel(k, d)
     eff = f"effective size d*(k-1)+1 = {d}*({k}-1)+1 = {k_eff}" if d != 1 else f"size {k}"
     return ValueError(f"{fn}: the kernel ({eff}) is larger than the padded input "
                       f"(i + 2p = {i} + 2*{p} = {i + 2 * p}), so there is no position for it; "
@@ -107,7 +106,7 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
     """
     fn = "conv_output_size"
     i, k, s, p, d = _conv_args(fn, input_size, kernel_size, stride, padding, dilation)
-    out = (i + 2 * p - d * (k - 1) - 1) // s + 1
+    out = geometry.out_length(i + 2 * p, k, s, d)    # (i + 2p - d(k - 1) - 1) // s + 1
     if out <= 0:
         raise _too_small(fn, i, k, p, d)
     return out
@@ -153,16 +152,16 @@ def conv_transpose_output_size(input_size: int, kernel_size: int, stride: int = 
     8
     """
     fn = "conv_transpose_output_size"
-    i = _int(input_size, "input_size", fn, 1)
-    k = _int(kernel_size, "kernel_size", fn, 1)
-    s = _int(stride, "stride", fn, 1)
-    p = _int(padding, "padding", fn, 0)
-    a = _int(output_padding, "output_padding", fn, 0)
-    d = _int(dilation, "dilation", fn, 1)
+    i = check_int(input_size, fn, "input_size", 1)
+    k = check_int(kernel_size, fn, "kernel_size", 1)
+    s = check_int(stride, fn, "stride", 1)
+    p = check_int(padding, fn, "padding", 0)
+    a = check_int(output_padding, fn, "output_padding", 0)
+    d = check_int(dilation, fn, "dilation", 1)
     if a >= s and a >= d:
         raise ValueError(f"{fn}: output_padding must be smaller than either stride or dilation "
                          f"(as PyTorch), got output_padding={a}, stride={s}, dilation={d}")
-    out = (i - 1) * s - 2 * p + d * (k - 1) + a + 1
+    out = geometry.transpose_out_length(i, k, s, p, a, d)   # (i-1)s - 2p + d(k-1) + a + 1
     if out <= 0:
         raise ValueError(f"{fn}: padding={p} removes the whole output: (i-1)*s - 2p + d(k-1) + a + 1 "
                          f"= ({i}-1)*{s} - 2*{p} + {d}*({k}-1) + {a} + 1 = {out}; use less padding")
@@ -209,15 +208,15 @@ def pool_output_size(input_size: int, kernel_size: int, stride: int | None = Non
     3
     """
     fn = "pool_output_size"
-    i = _int(input_size, "input_size", fn, 1)
-    k = _int(kernel_size, "kernel_size", fn, 1)
-    s = k if stride is None else _int(stride, "stride", fn, 1)
-    p = _int(padding, "padding", fn, 0)
-    d = _int(dilation, "dilation", fn, 1)
+    i = check_int(input_size, fn, "input_size", 1)
+    k = check_int(kernel_size, fn, "kernel_size", 1)
+    s = k if stride is None else check_int(stride, fn, "stride", 1)
+    p = check_int(padding, fn, "padding", 0)
+    d = check_int(dilation, fn, "dilation", 1)
     if 2 * p > k:
         raise ValueError(f"{fn}: padding must be at most half the kernel size (as PyTorch), "
                          f"got padding={p}, kernel_size={k}")
-    out = (i + 2 * p - d * (k - 1) - 1) // s + 1
+    out = geometry.out_length(i + 2 * p, k, s, d)
     if out <= 0:
         raise _too_small(fn, i, k, p, d)
     return out
@@ -263,24 +262,22 @@ def conv_output_shape(input_shape, kernel_size, stride=1, padding=0, dilation=1)
         raise TypeError(f"{fn}: input_shape must be a pair (H, W), got {input_shape!r}")
     ks, ss, ds = (_pair(v, n, fn) for v, n in
                   ((kernel_size, "kernel_size"), (stride, "stride"), (dilation, "dilation")))
+    for axis, name in enumerate(("H", "W")):
+        check_int(input_shape[axis], fn, f"input_shape[{axis}] ({name})", 1)
     if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0)
-        elif padding == "same":
-            if ss != (1, 1):
-                raise ValueError(f"{fn}: padding='same' needs stride 1 (as PyTorch), got stride={stride!r}")
-            # 'same' keeps the size whatever the (possibly asymmetric) split is.
-            for axis, name in enumerate(("H", "W")):
-                _int(input_shape[axis], f"input_shape[{axis}] ({name})", fn, 1)
-                same_padding(ks[axis], ds[axis])
+        # 'valid' is 0; 'same' (stride 1 only) keeps the size whatever the possibly
+        # asymmetric split is
+        if padding == "same":
+            ks, ss, ds = ([check_int(v, fn, n, 1) for v in vs] for vs, n in
+                          ((ks, "kernel_size"), (ss, "stride"), (ds, "dilation")))
+        pads = geometry.resolve_padding(padding, ks, ss, ds, fn)
+        if padding == "same":
             return (int(input_shape[0]), int(input_shape[1]))
-        else:
-            raise ValueError(f"{fn}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        pads = (pads[0][0], pads[1][0])
     else:
         pads = _pair(padding, "padding", fn)
     out = []
     for axis, name in enumerate(("H", "W")):
-        _int(input_shape[axis], f"input_shape[{axis}] ({name})", fn, 1)
         try:
             out.append(conv_output_size(input_shape[axis], ks[axis], ss[axis], pads[axis], ds[axis]))
         except (TypeError, ValueError) as exc:
@@ -314,11 +311,9 @@ def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
     (2, 2)
     """
     fn = "same_padding"
-    k = _int(kernel_size, "kernel_size", fn, 1)
-    d = _int(dilation, "dilation", fn, 1)
-    total = d * (k - 1)
-    before = total // 2
-    return before, total - before
+    k = check_int(kernel_size, fn, "kernel_size", 1)
+    d = check_int(dilation, fn, "dilation", 1)
+    return geometry.same_padding(k, d)
 
 
 def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
@@ -357,10 +352,10 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
     """
     fn = "explain_conv_output_size"
     i, k, s, p, d = _conv_args(fn, input_size, kernel_size, stride, padding, dilation)
-    n = i + 2 * p - d * (k - 1) - 1
+    n = i + 2 * p - geometry.effective_kernel(k, d)     # i + 2p - d(k-1) - 1
     if n < 0:
         raise _too_small(fn, i, k, p, d)
-    out = n // s + 1
+    out = geometry.out_length(i + 2 * p, k, s, d)      # floor(n / s) + 1
     text = f"floor(({i} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = floor({n}/{s}) + 1 = {out}"
     rest = n % s
     if rest:
@@ -372,7 +367,7 @@ def explain_conv_output_size(input_size: int, kernel_size: int, stride: int = 1,
             text += " (only padding: every input row/column is used)"
         elif lost < rest:
             text += f" ({lost} of them input, {rest - lost} padding)"
-    k_eff = d * (k - 1) + 1
+    k_eff = geometry.effective_kernel(k, d)
     if s > k_eff and out > 1:
         gap = s - k_eff
         text += (f"\nthe stride {s} is larger than the {'effective ' if d > 1 else ''}kernel {k_eff}: "
@@ -449,18 +444,13 @@ def _layer_params(layer, index: int, axis: int, fn: str):
         return value
 
     k, s, d = (one_axis(v, n) for v, n in ((k, "kernel_size"), (s, "stride"), (d, "dilation")))
-    k = _int(k, f"{where} kernel_size", fn, 1)
-    s = _int(s, f"{where} stride", fn, 1)
-    d = _int(d, f"{where} dilation", fn, 1)
-    if isinstance(p, str):
-        if p == "valid":
-            p = 0
-        elif p == "same":
-            p = same_padding(k, d)[0]
-        else:
-            raise ValueError(f"{fn}: {where} padding must be an int, a pair, 'valid' or 'same', got {p!r}")
+    k = check_int(k, fn, f"{where} kernel_size", 1)
+    s = check_int(s, fn, f"{where} stride", 1)
+    d = check_int(d, fn, f"{where} dilation", 1)
+    if isinstance(p, str):            # 'valid' or 'same': the padding before (top/left)
+        p = geometry.resolve_padding(p, (k, k), (s, s), (d, d), fn, f"{where} padding")[0][0]
     else:
-        p = _int(one_axis(p, "padding"), f"{where} padding", fn, 0)
+        p = check_int(one_axis(p, "padding"), fn, f"{where} padding", 0)
     return k, s, p, d
 
 
@@ -529,7 +519,7 @@ def receptive_field(layers, axis: int = 0) -> list[ReceptiveField]:
         params = _layer_params(layer, index, axis, fn)
         if params is not None:
             k, s, p, d = params
-            k_eff = d * (k - 1) + 1
+            k_eff = geometry.effective_kernel(k, d)
             size = size + (k_eff - 1) * jump
             start = start + ((k_eff - 1) / 2 - p) * jump
             jump = jump * s

@@ -4,7 +4,9 @@ Before networks learned their kernels, image processing chose them by hand: a Ga
 blur away noise, a sharpening kernel, Sobel derivatives for edges, and the Harris detector,
 which builds corners out of those derivatives. This module has those kernels, a filter that
 applies them to an image, and two ways of turning a convolution into a matrix product:
-:func:`conv_matrix` (a doubly blocked Toeplitz matrix) and :func:`im2col`.
+:func:`conv_matrix` (a doubly blocked Toeplitz matrix) and :func:`im2col`, which is
+:func:`cnncourse.functional.window.im2col` (the matrix ``conv2d`` itself multiplies) in
+PyTorch's ``unfold`` layout.
 The convolution chapter of the book explains and uses all of them.
 
 All filters here follow the deep-learning convention: they compute cross-correlation, the
@@ -13,11 +15,13 @@ same as :func:`cnncourse.functional.conv2d` (no kernel flip).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .functional._util import check_array, pad2d, pair, windows
+from .checks import check_array, check_conv_inputs, check_real, is_int, pair
+from .functional import window
+from .functional.window import pad2d, windows
+from .geometry import out_hw, resolve_padding, same_padding, symmetric_padding
 
 __all__ = [
     "SOBEL_X", "SOBEL_Y", "SHARPEN", "LAPLACIAN", "box_kernel", "gaussian_kernel",
@@ -51,7 +55,7 @@ def box_kernel(size: int) -> np.ndarray:
     -------
     kernel : ndarray, shape (size, size), float64, sums to 1
     """
-    size, _ = pair(size, "size", "box_kernel", min_value=1)
+    size, _ = pair(size, "box_kernel", "size", min_value=1)
     return np.full((size, size), 1.0 / size**2)
 
 
@@ -75,11 +79,10 @@ def gaussian_kernel(sigma: float, size: int | None = None) -> np.ndarray:
     >>> gaussian_kernel(1.0).shape
     (7, 7)
     """
-    if not isinstance(sigma, numbers.Real) or isinstance(sigma, bool) or not sigma > 0:
-        raise ValueError(f"gaussian_kernel: sigma must be a positive number, got {sigma!r}")
+    sigma = check_real(sigma, "gaussian_kernel", "sigma", low=0, low_open=True)
     if size is None:
         size = 2 * math.ceil(3 * sigma) + 1
-    size, _ = pair(size, "size", "gaussian_kernel", min_value=1)
+    size, _ = pair(size, "gaussian_kernel", "size", min_value=1)
     if size % 2 == 0:
         raise ValueError(f"gaussian_kernel: size must be odd so the kernel has a centre, got {size}")
     u = np.arange(size) - size // 2
@@ -129,7 +132,7 @@ def filter2d(image: np.ndarray, kernel: np.ndarray, boundary: str = "zero") -> n
         ``out[i, j] = sum_{u, v} padded[i + u, j + v] * kernel[u, v]``
     """
     fn = "filter2d"
-    check_array(image, "image", fn)
+    check_array(image, fn, "image")
     if image.ndim not in (2, 3):
         raise ValueError(f"{fn}: image must be (H, W) or (H, W, C), got shape {image.shape}")
     kernel = np.asarray(kernel)
@@ -138,13 +141,12 @@ def filter2d(image: np.ndarray, kernel: np.ndarray, boundary: str = "zero") -> n
     if boundary not in ("zero", "reflect"):
         raise ValueError(f"{fn}: boundary must be 'zero' or 'reflect', got {boundary!r}")
     kh, kw = kernel.shape
-    pads = ((kh - 1) // 2, kh // 2, (kw - 1) // 2, kw // 2)
+    pads = (same_padding(kh), same_padding(kw))     # ((top, bottom), (left, right))
     x = image[None, None] if image.ndim == 2 else np.moveaxis(image, -1, 0)[None]
     if boundary == "zero":
         xp = pad2d(x, pads)
     else:
-        top, bottom, left, right = pads
-        xp = np.pad(x, [(0, 0), (0, 0), (top, bottom), (left, right)], mode="reflect")
+        xp = np.pad(x, [(0, 0), (0, 0), *pads], mode="reflect")
     out = np.einsum("nchwij,ij->nchw", windows(xp, (kh, kw), (1, 1)), kernel.astype(image.dtype))
     return out[0, 0] if image.ndim == 2 else np.moveaxis(out[0], 0, -1)
 
@@ -162,7 +164,7 @@ def sobel(image: np.ndarray, boundary: str = "reflect") -> tuple[np.ndarray, np.
         ``gx = filter2d(image, SOBEL_X)``, ``gy = filter2d(image, SOBEL_Y)`` and
         ``magnitude = sqrt(gx**2 + gy**2)``, large on edges.
     """
-    check_array(image, "image", "sobel", ndim=2)
+    check_array(image, "sobel", "image", ndim=2)
     gx = filter2d(image, SOBEL_X, boundary)
     gy = filter2d(image, SOBEL_Y, boundary)
     return gx, gy, np.sqrt(gx**2 + gy**2)
@@ -188,7 +190,7 @@ def harris_response(image: np.ndarray, sigma: float = 1.5, k: float = 0.05) -> n
     -------
     response : ndarray, shape (H, W), same dtype as ``image``
     """
-    check_array(image, "image", "harris_response", ndim=2)
+    check_array(image, "harris_response", "image", ndim=2)
     gx, gy, _ = sobel(image)
     g = gaussian_kernel(sigma)
     sxx = filter2d(gx * gx, g, "reflect")
@@ -209,9 +211,9 @@ def harris_corners(response: np.ndarray, threshold_rel: float = 0.01, min_distan
     corners : ndarray, shape (K, 2), int
         ``(row, col)`` pairs, strongest first (ties broken by position).
     """
-    check_array(response, "response", "harris_corners", ndim=2)
-    d = pair(min_distance, "min_distance", "harris_corners", min_value=0)[0]
-    padded = pad2d(response[None, None], (d, d, d, d), value=-np.inf)
+    check_array(response, "harris_corners", "response", ndim=2)
+    d = pair(min_distance, "harris_corners", "min_distance", min_value=0)[0]
+    padded = pad2d(response[None, None], ((d, d), (d, d)), value=-np.inf)
     local_max = windows(padded, (2 * d + 1, 2 * d + 1), (1, 1)).max(axis=(-2, -1))[0, 0]
     peak = (response == local_max) & (response > threshold_rel * response.max())
     rows, cols = np.nonzero(peak)
@@ -242,18 +244,17 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
         output pixel ``(i, j)``.
     """
     fn = "conv_matrix"
-    if not isinstance(input_shape, numbers.Integral):
+    if not is_int(input_shape):
         input_shape = tuple(input_shape)
-    h, w = pair(input_shape, "input_shape", fn, min_value=1)
+    h, w = pair(input_shape, fn, "input_shape", min_value=1)
     kernel = np.asarray(kernel)
     if kernel.ndim != 2:
         raise ValueError(f"{fn}: kernel must be 2-D (kH, kW), "
                          f"got shape {kernel.shape}")
-    sh, sw = pair(stride, "stride", fn, 1)
-    ph, pw = pair(padding, "padding", fn, 0)
+    sh, sw = pair(stride, fn, "stride", 1)
+    ph, pw = pair(padding, fn, "padding", 0)
     kh, kw = kernel.shape
-    h_out = (h + 2 * ph - kh) // sh + 1
-    w_out = (w + 2 * pw - kw) // sw + 1
+    h_out, w_out = out_hw((h, w), (kh, kw), (sh, sw), symmetric_padding((ph, pw)))
     if h_out <= 0 or w_out <= 0:
         raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input "
                          f"{(h, w)} with padding {(ph, pw)}")
@@ -275,7 +276,9 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     Parameters
     ----------
     x : ndarray, shape (N, C, H, W)
-    kernel_size, stride, padding, dilation : int or (h, w) pair
+    kernel_size, stride, dilation : int or (h, w) pair
+    padding : int, (h, w) pair, 'valid' or 'same'
+        As in :func:`cnncourse.functional.conv2d`.
 
     Returns
     -------
@@ -283,24 +286,28 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
         Column ``i * W_out + j`` holds the window of output pixel ``(i, j)``, channel-major
         (``c * kH * kW + u * kW + v``), which is the order of ``weight.reshape(C_out, -1)``.
         A convolution is then one matrix product: ``weight.reshape(C_out, -1) @ cols``.
+
+    See Also
+    --------
+    cnncourse.functional.window.im2col : the matrix of the whole batch that
+        :func:`cnncourse.functional.conv2d` multiplies; this is the same matrix, one block
+        per image.
     """
     fn = "im2col"
-    check_array(x, "x", fn, ndim=4)
-    k = pair(kernel_size, "kernel_size", fn, 1)
-    s = pair(stride, "stride", fn, 1)
-    p = pair(padding, "padding", fn, 0)
-    d = pair(dilation, "dilation", fn, 1)
-    n, c, h, w = x.shape
-    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
-    if h + 2 * p[0] < span[0] or w + 2 * p[1] < span[1]:
-        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not "
-                         f"fit in input {(h, w)} padded by {p}")
-    # every window as a strided view, shape (N, C, H_out, W_out, kH, kW)
-    view = windows(pad2d(x, (p[0], p[0], p[1], p[1])), k, s, d)
-    ho, wo = view.shape[2:4]
-    # -> (N, C, kH, kW, H_out, W_out) -> one column per output pixel
-    cols = view.transpose(0, 1, 4, 5, 2, 3)
-    return cols.reshape(n, c * k[0] * k[1], ho * wo)
+    check_array(x, fn, "x", ndim=4)
+    k = pair(kernel_size, fn, "kernel_size", 1)
+    s = pair(stride, fn, "stride", 1)
+    d = pair(dilation, fn, "dilation", 1)
+    p = resolve_padding(padding, k, s, d, fn)        # ((top, bottom), (left, right))
+    n, c = x.shape[:2]
+    ho, wo = out_hw(x.shape[2:], k, s, p, d)
+    if ho <= 0 or wo <= 0:
+        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not fit in input "
+                         f"{x.shape[2:]} padded by {p}")
+    # conv2d's im2col: one column per output pixel of the whole batch, (C*kH*kW, N*H_out*W_out)
+    cols = window.im2col(pad2d(x, p), k, s, d)
+    # one block per image: (N, C*kH*kW, H_out*W_out)
+    return cols.reshape(c * k[0] * k[1], n, ho * wo).transpose(1, 0, 2)
 
 
 def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
@@ -312,6 +319,8 @@ def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = N
     x : ndarray, shape (N, C_in, H, W)
     weight : ndarray, shape (C_out, C_in, kH, kW)
     bias : ndarray, shape (C_out,), optional
+    stride, padding, dilation
+        As in :func:`cnncourse.functional.conv2d`.
 
     Returns
     -------
@@ -319,17 +328,13 @@ def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = N
         ``cnncourse.functional.conv2d(x, weight, bias, stride, padding, dilation)``.
     """
     fn = "conv2d_im2col"
-    check_array(x, "x", fn, ndim=4)
-    check_array(weight, "weight", fn, ndim=4)
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(f"{fn}: x has {x.shape[1]} channels but weight expects {weight.shape[1]} "
-                         f"(x.shape={x.shape}, weight.shape={weight.shape})")
-    c_out, _, kh, kw = weight.shape
-    cols = im2col(x, (kh, kw), stride, padding, dilation)
-    out = weight.reshape(c_out, -1) @ cols  # (N, C_out, Ho*Wo)
+    x, weight, bias = check_conv_inputs(fn, x, weight, bias)
+    c_out = weight.shape[0]
+    cols = im2col(x, weight.shape[2:], stride, padding, dilation)   # (N, C_in*kH*kW, Ho*Wo)
+    out = weight.reshape(c_out, -1) @ cols                          # (N, C_out, Ho*Wo)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1)
-    s, p, d = pair(stride, "stride", fn, 1), pair(padding, "padding", fn, 0), pair(dilation, "dilation", fn, 1)
-    ho = (x.shape[2] + 2 * p[0] - d[0] * (kh - 1) - 1) // s[0] + 1
-    wo = (x.shape[3] + 2 * p[1] - d[1] * (kw - 1) - 1) // s[1] + 1
+    s, d = pair(stride, fn, "stride", 1), pair(dilation, fn, "dilation", 1)
+    p = resolve_padding(padding, weight.shape[2:], s, d, fn)
+    ho, wo = out_hw(x.shape[2:], weight.shape[2:], s, p, d)
     return out.reshape(x.shape[0], c_out, ho, wo).astype(x.dtype, copy=False)

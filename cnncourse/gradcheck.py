@@ -25,16 +25,24 @@ __all__ = ["relative_error", "numerical_gradient", "check_gradient", "GradCheckR
 _TINY = np.finfo(np.float64).tiny
 
 
+_LOW_PRECISION = (np.float32, np.float16)
+
+
+def _precision_error(fn: str, what: str, dtype, fix: str) -> TypeError:
+    """The one message for a gradient check asked to run in less than float64."""
+    return TypeError(
+        f"{fn}: {what} has dtype {dtype}, but a gradient check needs float64: {dtype}'s "
+        f"resolution (~{np.finfo(dtype).eps:.0e} relative) swamps centred differences "
+        f"with h=1e-5, so the numerical gradient would be meaningless; {fix}")
+
+
 def _check_x(x, fn: str) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{fn}: x must be a numpy ndarray of float64, got {type(x).__name__}")
     if x.dtype != np.float64:
-        if x.dtype in (np.float32, np.float16):
-            raise TypeError(
-                f"{fn}: x has dtype {x.dtype}, but a gradient check needs float64: {x.dtype}'s "
-                f"resolution (~{np.finfo(x.dtype).eps:.0e} relative) swamps centred differences "
-                f"with h=1e-5, so the numerical gradient would be meaningless; "
-                f"use x.astype(np.float64) (and float64 parameters)")
+        if x.dtype in _LOW_PRECISION:
+            raise _precision_error(fn, "x", x.dtype,
+                                   "use x.astype(np.float64) (and float64 parameters)")
         raise TypeError(f"{fn}: x must have dtype float64, got {x.dtype}; use x.astype(np.float64)")
     if x.size == 0:
         raise ValueError(f"{fn}: x must not be empty, got shape {x.shape}")
@@ -100,6 +108,12 @@ def _elementwise_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _scalar_objective(f, x: np.ndarray, dout, fn: str) -> float:
     y = f(x)
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and dtype in _LOW_PRECISION:
+        # x is float64 but f computed in float32 (a float32 layer): as meaningless as float32 x
+        raise _precision_error(fn, "f(x)", dtype,
+                               "f computes in lower precision (a float32 layer or weights?): "
+                               "convert its parameters to float64 too")
     if dout is None:
         if np.ndim(y) != 0:
             raise ValueError(f"{fn}: f(x) returned an array of shape {np.shape(y)}, not a scalar; "
@@ -151,7 +165,11 @@ def numerical_gradient(f, x: np.ndarray, dout=None, h: float = 1e-5) -> np.ndarr
     >>> np.round(numerical_gradient(lambda x: 2 * x, x, dout=np.array([1.0, 10.0])), 6)
     array([ 2., 20.])
     """
-    fn = "numerical_gradient"
+    return _numerical_gradient(f, x, dout, h, "numerical_gradient")
+
+
+def _numerical_gradient(f, x, dout, h, fn: str) -> np.ndarray:
+    """:func:`numerical_gradient`, its errors naming ``fn`` (the public function called)."""
     if not callable(f):
         raise TypeError(f"{fn}: f must be callable, got {type(f).__name__}")
     x = _check_x(x, fn)
@@ -280,6 +298,9 @@ def check_gradient(f, x: np.ndarray, analytic, dout=None, h: float = 1e-5,
     fn = "check_gradient"
     x = _check_x(x, fn)
     analytic = np.asarray(analytic)
+    if analytic.dtype in _LOW_PRECISION:
+        raise _precision_error(fn, "analytic", analytic.dtype,
+                               "compute the analytic gradient with float64 inputs and parameters")
     if analytic.shape != x.shape:
         raise ValueError(f"{fn}: analytic must have the shape of x, got analytic.shape="
                          f"{analytic.shape} and x.shape={x.shape}")
@@ -290,7 +311,7 @@ def check_gradient(f, x: np.ndarray, analytic, dout=None, h: float = 1e-5,
     if relative_to not in ("element", "max"):
         raise ValueError(f"{fn}: relative_to must be 'element' or 'max', got {relative_to!r}")
     analytic = analytic.astype(np.float64, copy=True)
-    numerical = numerical_gradient(f, x, dout=dout, h=h)
+    numerical = _numerical_gradient(f, x, dout, h, fn)
     if relative_to == "element":
         errors = _elementwise_error(numerical, analytic)
     else:

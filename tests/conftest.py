@@ -91,10 +91,12 @@ def _one_blas_thread_per_worker():
 
 
 @pytest.fixture(autouse=True)
-def _private_progress_file(tmp_path, monkeypatch):
+def _private_progress_file(tmp_path, tmp_path_factory, monkeypatch):
     """Exercise checks record passes in a progress file: each test gets its own, so neither the
     user's file nor the session's notebook folder ever sees a test's passes."""
     monkeypatch.setenv("CNNCOURSE_PROGRESS_DIR", str(tmp_path / "cnncourse-progress"))
+    if "CNNCOURSE_DATA_DIR" not in os.environ:  # datasets' cache: never the user's own
+        monkeypatch.setenv("CNNCOURSE_DATA_DIR", str(tmp_path_factory.getbasetemp() / "cnncourse-data"))
     try:
         from cnncourse.exercises import _progress
     except ImportError:

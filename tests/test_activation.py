@@ -80,7 +80,7 @@ def test_softmax_is_shift_invariant():
     (lambda: F.relu([1.0, 2.0]), TypeError, "relu: x must be a numpy ndarray, got list"),
     (lambda: F.sigmoid(np.arange(3)), TypeError, "sigmoid: x must have a floating dtype"),
     (lambda: F.relu_backward(np.ones(3), np.ones(4)), ValueError,
-     r"relu_backward: dout must have the shape of the forward output \(4,\), got dout.shape=\(3,\)"),
+     r"relu_backward: dout must have the shape of the forward output \(4,\), got \(3,\)"),
     (lambda: F.tanh_backward(np.ones((2, 2)), np.ones((2, 3))), ValueError, "tanh_backward: dout must have"),
     (lambda: F.softmax(np.ones((2, 3)), axis=2), ValueError,
      r"softmax: axis 2 is out of range for an input with 2 dimensions"),

@@ -489,7 +489,7 @@ def test_error_same_padding():
     (((28,), 3), TypeError, r"conv_output_shape: input_shape must be a pair \(H, W\), got \(28,\)"),
     (((28, 28), (3, 3, 3)), ValueError, r"conv_output_shape: kernel_size must be an int or a pair"),
     (((28, 28), 3, 2, "same"), ValueError, r"conv_output_shape: padding='same' needs stride 1"),
-    (((28, 28), 3, 1, "half"), ValueError, r"conv_output_shape: padding must be an int, a pair, 'valid' or 'same'"),
+    (((28, 28), 3, 1, "half"), ValueError, r"conv_output_shape: padding must be an int, a pair \(h, w\), 'valid' or 'same'"),
     (((28, 3), 5), ValueError, r"conv_output_shape \(axis W\): conv_output_size: the kernel \(size 5\) is larger"),
     (((28, 28.0), 5), TypeError, r"conv_output_shape: input_shape\[1\] \(W\) must be an int"),
     (((28, 28), (5, 2.5)), TypeError, r"conv_output_shape \(axis W\): conv_output_size: kernel_size must be an int"),

@@ -24,10 +24,30 @@ def test_kernels_sum_and_shape():
     assert np.array_equal(filters.SOBEL_Y, filters.SOBEL_X.T)
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, "1"])
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan")])
 def test_gaussian_kernel_errors(bad):
-    with pytest.raises(ValueError, match="gaussian_kernel: sigma"):
+    with pytest.raises(ValueError, match="gaussian_kernel: sigma must be "):
         filters.gaussian_kernel(bad)
+
+
+@pytest.mark.parametrize("bad", ["1", True])
+def test_gaussian_kernel_type_errors(bad):
+    with pytest.raises(TypeError, match="gaussian_kernel: sigma must be a real number, got "):
+        filters.gaussian_kernel(bad)
+
+
+def test_im2col_is_functional_im2col_per_image():
+    from cnncourse.functional import window
+    from cnncourse.geometry import resolve_padding
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    cols = filters.im2col(x, (3, 2), stride=2, padding=1, dilation=(1, 2))
+    pad = resolve_padding(1, (3, 2), (2, 2), (1, 2), "test")
+    batch = window.im2col(window.pad2d(x, pad), (3, 2), (2, 2), (1, 2))
+    assert cols.shape == (2, 3 * 3 * 2, batch.shape[1] // 2)
+    np.testing.assert_array_equal(cols[1], batch[:, cols.shape[2]:])
+    same = filters.conv2d_im2col(x, np.ones((4, 3, 3, 3)), padding="same")
+    assert same.shape == (2, 4, 7, 6)
 
 
 def test_gaussian_kernel_even_size_error():
@@ -151,5 +171,5 @@ def test_im2col_keeps_dtype_and_errors():
     assert filters.conv2d_im2col(x, np.ones((1, 1, 3, 3), np.float32)).dtype == np.float32
     with pytest.raises(ValueError, match="im2col: kernel_size"):
         filters.im2col(x, 5)
-    with pytest.raises(ValueError, match="conv2d_im2col: x has 1 channels"):
+    with pytest.raises(ValueError, match="conv2d_im2col: x has 1 channel but weight expects 2"):
         filters.conv2d_im2col(x, np.ones((1, 2, 3, 3), np.float32))

@@ -12,8 +12,9 @@ from scipy import signal
 
 from cnncourse.gradcheck import numerical_gradient
 
-from cnncourse.functional import conv as F
-from cnncourse.functional.conv import (
+from cnncourse import functional as F
+from cnncourse.functional import conv as conv_module, conv_transpose as conv_transpose_module
+from cnncourse.functional import (
     ConvGrads, conv2d, conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_naive,
     conv_transpose2d, conv_transpose2d_backward, conv_transpose2d_backward_naive,
     conv_transpose2d_forward, conv_transpose2d_naive,
@@ -331,16 +332,20 @@ def test_float32_agrees_with_float64():
 def test_same_padding_is_asymmetric_like_pytorch():
     # kernel 4: total padding 3 -> 1 on top/left, 2 on bottom/right
     _, cache = conv2d_forward(np.zeros((1, 1, 5, 6)), np.zeros((1, 1, 4, 2)), padding="same")
-    assert cache.padding == (1, 2, 0, 1)
+    assert cache.padding == ((1, 2), (0, 1))   # ((top, bottom), (left, right))
     _, cache = conv2d_forward(np.zeros((1, 1, 5, 6)), np.zeros((1, 1, 3, 3)), padding="same",
                               dilation=2)
-    assert cache.padding == (2, 2, 2, 2)
+    assert cache.padding == ((2, 2), (2, 2))
 
 
-def test_all_lists_every_public_name():
-    public = {name for name in vars(F) if not name.startswith("_") and callable(getattr(F, name))
-              and getattr(getattr(F, name), "__module__", None) == F.__name__}
-    assert public == set(F.__all__)
+@pytest.mark.parametrize("module", [conv_module, conv_transpose_module],
+                         ids=["conv", "conv_transpose"])
+def test_all_lists_every_public_name(module):
+    public = {name for name in vars(module) if not name.startswith("_")
+              and callable(getattr(module, name))
+              and getattr(getattr(module, name), "__module__", None) == module.__name__}
+    assert public == set(module.__all__)
+    assert set(module.__all__) <= set(F.__all__)
 
 
 # ------------------------------------------------------------------------------------------
@@ -451,8 +456,8 @@ def test_conv2d_rejects_same_with_stride():
                          ids=["fast", "naive"])
 def test_conv2d_backward_rejects_wrong_dout_shape(backward):
     out, cache = conv2d_forward(np.zeros((2, 1, 6, 6)), np.zeros((3, 1, 3, 3)))
-    with pytest.raises(ValueError, match=r"conv2d_backward\w*: dout must have the forward "
-                                         r"output's shape \(2, 3, 4, 4\), got \(2, 3, 6, 6\)"):
+    with pytest.raises(ValueError, match=r"conv2d_backward\w*: dout must have the shape of the "
+                                         r"forward output \(2, 3, 4, 4\), got \(2, 3, 6, 6\)"):
         backward(np.zeros((2, 3, 6, 6)), cache)
 
 
@@ -513,7 +518,7 @@ def test_conv_transpose2d_rejects_dtype_mismatch():
                          ids=["fast", "naive"])
 def test_conv_transpose2d_backward_rejects_wrong_dout_shape(backward):
     out, cache = conv_transpose2d_forward(np.zeros((1, 1, 3, 3)), np.zeros((1, 2, 3, 3)), stride=2)
-    msg = (r"conv_transpose2d_backward\w*: dout must have the forward output's shape "
+    msg = (r"conv_transpose2d_backward\w*: dout must have the shape of the forward output "
            r"\(1, 2, 7, 7\), got \(1, 2, 3, 3\)")
     with pytest.raises(ValueError, match=msg):
         backward(np.zeros((1, 2, 3, 3)), cache)
@@ -537,3 +542,68 @@ def test_conv2d_backward_does_not_modify_the_cache():
     for a, b_ in zip((cache.x, cache.weight, cache.cols), saved):
         np.testing.assert_array_equal(a, b_)
     _assert_grads_close(conv2d_backward(dout, cache), first)
+
+
+# ------------------------------------------------------------------------------------------
+# issue 13: skipping dx (PyTorch's output mask), a cache without cols, unsupported groups
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backward", [conv2d_backward, conv2d_backward_naive],
+                         ids=["fast", "naive"])
+@pytest.mark.parametrize("padding", [0, "same", (2, 1)])
+def test_conv2d_backward_need_dx_false_skips_only_dx(backward, padding):
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    out, cache = conv2d_forward(x, w, b, padding=padding)
+    dout = rng.standard_normal(out.shape)
+    full, partial = backward(dout, cache), backward(dout, cache, need_dx=False)
+    assert partial.dx is None and full.dx is not None
+    np.testing.assert_allclose(partial.dweight, full.dweight, rtol=1e-12)
+    np.testing.assert_allclose(partial.dbias, full.dbias, rtol=1e-12)
+
+
+def test_conv2d_forward_keep_cols_false_holds_no_matrix_and_backward_rebuilds_it():
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3)), np.ones(3)
+    out_keep, keep = conv2d_forward(x, w, b, stride=2, padding=1)
+    out_free, free = conv2d_forward(x, w, b, stride=2, padding=1, keep_cols=False)
+    assert keep.cols is not None and free.cols is None
+    np.testing.assert_array_equal(out_keep, out_free)
+    dout = rng.standard_normal(out_keep.shape)
+    g_keep, g_free = conv2d_backward(dout, keep), conv2d_backward(dout, free)
+    for got, expected in zip(g_free, g_keep):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(need_dx=1), "need_dx"),
+                                          (dict(need_dx="no"), "need_dx")])
+def test_conv2d_backward_need_dx_must_be_bool(kwargs, name):
+    out, cache = conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match=rf"^conv2d_backward: {name} must be True or False, got "):
+        conv2d_backward(np.zeros_like(out), cache, **kwargs)
+
+
+def test_conv2d_forward_keep_cols_must_be_bool():
+    with pytest.raises(TypeError, match=r"^conv2d: keep_cols must be True or False, got 0 \(int\)"):
+        conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), keep_cols=0)
+
+
+@pytest.mark.parametrize("op", [conv2d, conv2d_naive, conv_transpose2d, conv_transpose2d_naive],
+                         ids=["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive"])
+def test_groups_is_named_as_unsupported(op):
+    x, w = np.zeros((1, 2, 5, 5)), np.zeros((2, 2, 3, 3))
+    name = op.__name__.replace("_naive", "")
+    with pytest.raises(TypeError, match=rf"^{name}\w*: argument 'groups' is not supported "
+                                        rf"\(grouped and depthwise convolutions are not "
+                                        rf"implemented; .*\); got groups=2"):
+        op(x, w, groups=2)
+    op(x, w, groups=1)          # PyTorch's default is what we compute
+    with pytest.raises(TypeError, match=rf"^{name}\w*\(\) got an unexpected keyword argument 'padding_mode'"):
+        op(x, w, padding_mode="zeros")
+
+
+def test_conv2d_backward_refuses_a_cache_of_the_other_op():
+    _, cache = conv_transpose2d_forward(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match=r"^conv2d_backward: cache must be the Conv2dCache "
+                                        r"returned by conv2d_forward, got ConvTranspose2dCache"):
+        conv2d_backward(np.zeros((1, 1, 5, 5)), cache)

@@ -261,7 +261,9 @@ def test_lp_pool_zero_window_has_zero_gradient():
             dx = backward(np.ones_like(out), cache)
             expected = np.zeros((4, 4))
             expected[0, 0] = 1.0
-            np.testing.assert_allclose(dx[0, 0], expected)
+            if p == 1:   # exact zeros in a window of nonzero norm: gradient 1, as PyTorch
+                expected[0:2, 0:2] = 1.0
+            np.testing.assert_allclose(dx[0, 0], expected, err_msg=f"p={p}")
 
 
 def test_lp_pool_large_p_approaches_max_of_abs():
@@ -674,7 +676,7 @@ def test_error_channels_pool_size_not_int():
 
 
 def test_error_channels_pool_size_zero():
-    with pytest.raises(ValueError, match=r"max_pool_channels_forward: pool_size must be positive, "
+    with pytest.raises(ValueError, match=r"max_pool_channels_forward: pool_size must be a positive int \(>= 1\), "
                                          r"got 0"):
         P.max_pool_channels(X, 0)
 
@@ -685,3 +687,129 @@ def test_error_channels_backward_dout_shape():
                                          r"of the forward output \(1, 1, 5, 4\), "
                                          r"got \(1, 2, 5, 4\)"):
         P.max_pool_channels_backward(X, cache)
+
+
+# ------------------------------------------------------------------------------------------
+# issue 13: pooling edge cases (each failed before the fix), PyTorch keyword arguments we do
+# not support, a wrong dout dtype, one padding representation
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+def test_adaptive_avg_pool_keeps_a_non_finite_value_in_its_bins(bad):
+    x = np.arange(1 * 2 * 7 * 6, dtype=float).reshape(1, 2, 7, 6)
+    x[0, 1, 5, 1] = bad
+    fast, naive = P.adaptive_avg_pool2d(x, (3, 4)), P.adaptive_avg_pool2d_naive(x, (3, 4))
+    np.testing.assert_array_equal(fast, naive)          # NaN == NaN for assert_array_equal
+    # only the bins that contain (5, 1) are non-finite: rows [4, 7) -> bin 2; cols [0, 2), [1, 3)
+    hit = ~np.isfinite(fast[0, 1])
+    expected = np.zeros((3, 4), dtype=bool)
+    expected[2, 0:2] = True
+    np.testing.assert_array_equal(hit, expected)
+    assert np.isfinite(fast[0, 0]).all()
+
+
+def test_adaptive_avg_pool_backward_keeps_a_nan_dout_in_its_bin():
+    x = np.zeros((1, 1, 6, 6))
+    out, cache = P.adaptive_avg_pool2d_forward(x, (2, 3))
+    dout = np.ones_like(out)
+    dout[0, 0, 0, 0] = np.nan
+    fast = P.adaptive_avg_pool2d_backward(dout, cache)
+    np.testing.assert_array_equal(fast, P.adaptive_avg_pool2d_backward_naive(dout, cache))
+    assert np.isnan(fast[0, 0, :3, :2]).all() and np.isfinite(fast[0, 0, 3:]).all()
+
+
+@pytest.mark.parametrize("backward", ["fast", "naive"])
+def test_max_pool_all_minus_inf_window_starting_in_padding_routes_to_first_real(backward):
+    # PyTorch: the window never looks at the padding, so its gradient goes to the first real
+    # element, even when every real element is -inf
+    x = np.full((1, 1, 4, 4), -np.inf)
+    x[0, 0, 2:, 2:] = 1.0
+    out, cache = P.max_pool2d_forward(x, 3, stride=2, padding=1)
+    np.testing.assert_array_equal(out[0, 0], [[-np.inf, -np.inf], [-np.inf, 1.0]])
+    bwd = P.max_pool2d_backward if backward == "fast" else P.max_pool2d_backward_naive
+    dx = bwd(np.ones_like(out), cache)
+    expected = np.zeros((4, 4))
+    # windows (0, 0), (0, 1), (1, 0) start in the padding and see only -inf: each routes to
+    # its first real element, (0, 0), (0, 1) and (1, 0); window (1, 1) picks the 1.0 at (2, 2)
+    expected[0, 0] = expected[0, 1] = expected[1, 0] = expected[2, 2] = 1.0
+    np.testing.assert_array_equal(dx[0, 0], expected)
+    assert dx.sum() == out.size     # no gradient is lost in the padding
+
+
+def test_max_pool_minus_inf_ties_in_padding_random_naive_equals_fast():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 7, 6))
+    x[rng.random(x.shape) < 0.6] = -np.inf
+    for kernel, stride, padding in [(3, 2, 1), (2, 1, 1), ((3, 2), (1, 2), (1, 1)), (4, 3, 2)]:
+        out, cache = P.max_pool2d_forward(x, kernel, stride, padding)
+        dout = rng.standard_normal(out.shape)
+        fast, naive = P.max_pool2d_backward(dout, cache), P.max_pool2d_backward_naive(dout, cache)
+        np.testing.assert_allclose(fast, naive, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(fast.sum(), dout.sum(), rtol=1e-10)   # nothing lost
+
+
+def test_global_max_pool_naive_propagates_nan_like_fast():
+    x = np.arange(2 * 2 * 3 * 3, dtype=float).reshape(2, 2, 3, 3)
+    x[0, 1, 1, 0] = np.nan
+    x[0, 1, 2, 2] = np.nan
+    fast, naive = P.global_max_pool2d(x), P.global_max_pool2d_naive(x)
+    assert np.isnan(naive[0, 1, 0, 0]) and np.isnan(fast[0, 1, 0, 0])
+    np.testing.assert_array_equal(fast, naive)
+    out, cache = P.global_max_pool2d_forward(x)
+    dout = np.arange(1.0, 5.0).reshape(2, 2, 1, 1)
+    dx_fast = P.global_max_pool2d_backward(dout, cache)
+    dx_naive = P.global_max_pool2d_backward_naive(dout, cache)
+    np.testing.assert_array_equal(dx_fast, dx_naive)
+    assert dx_naive[0, 1, 1, 0] == dout[0, 1, 0, 0]       # the first NaN gets the gradient
+
+
+@pytest.mark.parametrize("op, kwargs, name", [
+    ("max_pool2d", dict(ceil_mode=True), "ceil_mode"),
+    ("max_pool2d", dict(dilation=2), "dilation"),
+    ("max_pool2d", dict(return_indices=True), "return_indices"),
+    ("avg_pool2d", dict(count_include_pad=False), "count_include_pad"),
+    ("avg_pool2d", dict(ceil_mode=True), "ceil_mode"),
+    ("avg_pool2d", dict(divisor_override=3), "divisor_override"),
+    ("lp_pool2d", dict(ceil_mode=True), "ceil_mode"),
+], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize("variant", ["", "_naive", "_forward"])
+def test_unsupported_pytorch_arguments_are_named(op, kwargs, name, variant):
+    x = np.zeros((1, 1, 4, 4))
+    args = (x, 2) if op != "lp_pool2d" else (x, 2, 2)
+    fn = getattr(P, op + variant)
+    with pytest.raises(TypeError, match=rf"^{op}{variant}: argument '{name}' is not supported "
+                                        rf"\(.+\); got {name}=.*only PyTorch's default"):
+        fn(*args, **kwargs)
+
+
+def test_pytorch_defaults_are_accepted_and_unknown_names_refused():
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
+    np.testing.assert_array_equal(P.max_pool2d(x, 2, ceil_mode=False, dilation=1,
+                                               return_indices=False), P.max_pool2d(x, 2))
+    np.testing.assert_array_equal(P.avg_pool2d(x, 2, count_include_pad=True, ceil_mode=False,
+                                               divisor_override=None), P.avg_pool2d(x, 2))
+    with pytest.raises(TypeError, match=r"^max_pool2d\(\) got an unexpected keyword argument 'kernel'"):
+        P.max_pool2d(x, 2, kernel=2)
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d", "sum_pool2d", "lp_pool2d"])
+@pytest.mark.parametrize("variant", ["_backward", "_backward_naive"])
+def test_windowed_backward_refuses_a_wrong_dout_dtype(name, variant):
+    # before: silently cast to the forward's dtype (conv's backward raised)
+    x = np.zeros((1, 1, 4, 4))
+    args = (x, 2) if name != "lp_pool2d" else (x, 2, 2)
+    out, cache = getattr(P, name + "_forward")(*args)
+    with pytest.raises(TypeError, match=rf"^{name}{variant}: dout has dtype float32 but the "
+                                        rf"forward ran in float64"):
+        getattr(P, name + variant)(out.astype(np.float32), cache)
+
+
+def test_every_pool_cache_stores_padding_per_side_like_conv():
+    from cnncourse.functional import conv2d_forward, conv_transpose2d_forward
+    x = np.zeros((1, 1, 6, 6))
+    caches = [P.max_pool2d_forward(x, 3, 1, (1, 0))[1], P.avg_pool2d_forward(x, 3, 1, (1, 0))[1],
+              P.sum_pool2d_forward(x, 3, 1, (1, 0))[1], P.lp_pool2d_forward(x, 2, 3, 1, (1, 0))[1],
+              conv2d_forward(x, np.zeros((1, 1, 3, 3)), padding=(1, 0))[1],
+              conv_transpose2d_forward(x, np.zeros((1, 1, 3, 3)), padding=(1, 0))[1]]
+    for cache in caches:
+        assert cache.padding == ((1, 1), (0, 0)), type(cache).__name__

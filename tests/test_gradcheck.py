@@ -266,3 +266,35 @@ def test_check_gradient_on_functional_conv2d(rng):
     assert report.passed, str(report)
     report = check_gradient(lambda w_: F.conv2d(x, w, None, 2, 1, 1), w, grads.dweight, dout=dout)
     assert report.passed, str(report)
+
+
+# ------------------------------------------------------------------------------------------
+# a float64 x through a float32 layer: refused with the same message as float32 x (issue 13)
+# ------------------------------------------------------------------------------------------
+
+def _float32_conv(x):
+    """A float32 layer seen from a float64 x: the weights are float32, so is the output."""
+    weight = np.linspace(-1, 1, 2 * 1 * 3 * 3, dtype=np.float32).reshape(2, 1, 3, 3)
+    from cnncourse.functional import conv2d
+    return conv2d(x.astype(np.float32), weight)
+
+
+@pytest.mark.parametrize("fn", ["numerical_gradient", "check_gradient"])
+def test_refuses_a_float32_computation_on_float64_x(rng, fn):
+    x = rng.standard_normal((1, 1, 5, 5))
+    dout = rng.standard_normal((1, 2, 3, 3))
+    call = {"numerical_gradient": lambda: numerical_gradient(_float32_conv, x, dout=dout),
+            "check_gradient": lambda: check_gradient(_float32_conv, x, np.zeros_like(x),
+                                                     dout=dout)}[fn]
+    with pytest.raises(TypeError, match=rf"^{fn}: f\(x\) has dtype float32, but a gradient check "
+                                        rf"needs float64: .*resolution.*h=1e-5.*meaningless.*"
+                                        rf"float32 layer"):
+        call()
+    np.testing.assert_array_equal(x, x)   # x was restored (no exception escaped mid-way)
+
+
+def test_refuses_a_float32_analytic_gradient(rng):
+    x = rng.standard_normal(4)
+    with pytest.raises(TypeError, match=r"^check_gradient: analytic has dtype float32, but a "
+                                        r"gradient check needs float64: .*meaningless"):
+        check_gradient(lambda x: np.sum(x ** 2), x, (2 * x).astype(np.float32))

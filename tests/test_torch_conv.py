@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cnncourse.functional import conv as F
+from cnncourse import functional as F
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

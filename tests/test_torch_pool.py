@@ -149,3 +149,59 @@ def test_max_pool_channels_matches_torch_max(impl, dtype):
     out, dx = run_ours("max_pool_channels", impl, x, dout, 2)
     check(out, ref_out, dtype)
     check(dx, ref_dx, dtype)
+
+
+# ------------------------------------------------------------------------------------------
+# issue 13: the edge cases where we used to differ from PyTorch
+# ------------------------------------------------------------------------------------------
+
+def _torch_grad(op, x, dout):
+    t = torch.tensor(x, requires_grad=True)
+    out = op(t)
+    out.backward(torch.tensor(dout))
+    return out.detach().numpy(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("backward", ["fast", "naive"])
+def test_max_pool_minus_inf_windows_in_padding_match_torch(backward):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 2, 7, 6))
+    x[rng.random(x.shape) < 0.7] = -np.inf
+    for kernel, stride, padding in [(3, 2, 1), (2, 1, 1), (4, 3, 2)]:
+        out, cache = P.max_pool2d_forward(x, kernel, stride, padding)
+        dout = rng.standard_normal(out.shape)
+        t_out, t_dx = _torch_grad(lambda t: TF.max_pool2d(t, kernel, stride, padding), x, dout)
+        np.testing.assert_array_equal(out, t_out)
+        bwd = P.max_pool2d_backward if backward == "fast" else P.max_pool2d_backward_naive
+        np.testing.assert_allclose(bwd(dout, cache), t_dx, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("backward", ["fast", "naive"])
+def test_lp_pool_p1_gradient_at_exact_zeros_matches_torch(backward):
+    x = ties((2, 2, 6, 6), seed=5)            # non-negative, many exact zeros, some all-zero windows
+    assert (x == 0).any()
+    out, cache = P.lp_pool2d_forward(x, 1, 2)
+    dout = np.random.default_rng(5).standard_normal(out.shape)
+    t_out, t_dx = _torch_grad(lambda t: TF.lp_pool2d(t, 1, 2), x, dout)
+    np.testing.assert_allclose(out, t_out, rtol=1e-12)
+    bwd = P.lp_pool2d_backward if backward == "fast" else P.lp_pool2d_backward_naive
+    np.testing.assert_allclose(bwd(dout, cache), t_dx, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["fast", "naive"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf], ids=["nan", "inf"])
+def test_adaptive_avg_pool_non_finite_matches_torch(op, bad):
+    x = normal((1, 2, 7, 5), seed=6)
+    x[0, 0, 3, 2] = bad
+    fn = P.adaptive_avg_pool2d if op == "fast" else P.adaptive_avg_pool2d_naive
+    expected = TF.adaptive_avg_pool2d(torch.tensor(x), (3, 2)).numpy()
+    np.testing.assert_allclose(fn(x, (3, 2)), expected, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("op", ["fast", "naive"])
+def test_global_max_pool_nan_matches_torch(op):
+    x = normal((2, 3, 4, 4), seed=7)
+    x[1, 2, 1, 3] = np.nan
+    fn = P.global_max_pool2d if op == "fast" else P.global_max_pool2d_naive
+    expected = TF.adaptive_max_pool2d(torch.tensor(x), 1).numpy()
+    np.testing.assert_array_equal(fn(x), expected)

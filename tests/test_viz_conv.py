@@ -57,7 +57,7 @@ def test_unvisited_cells_when_stride_does_not_divide():
     (dict(input_size=3, kernel_size=5), "padded input is only 3x3"),
     (dict(input_size=5, kernel_size=3, padding="half"), "padding must be"),
     (dict(input_size=5, kernel_size=3, padding="same", stride=2), "'same' needs stride 1"),
-    (dict(input_size=5, kernel_size=3, stride=0), "stride must be >= 1"),
+    (dict(input_size=5, kernel_size=3, stride=0), "conv_layout: stride must be positive, got 0"),
 ])
 def test_conv_layout_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):

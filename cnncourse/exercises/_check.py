@@ -45,7 +45,7 @@ from . import _progress
 from ._compare import Problem, compare, describe_type, fmt, same
 from ._core import Exercise, _choice_set, get, pristine
 from ._display import Message
-from ._sandbox import MESSAGE_CHARS, checking_mode, cut, run_calls
+from ._sandbox import MESSAGE_CHARS, cut, run_calls
 
 __all__ = ["Result", "check", "hint", "solution", "run_solution", "set_timeout", "get_timeout",
            "reset_hints"]

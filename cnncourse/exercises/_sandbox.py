@@ -27,6 +27,7 @@ loop cannot swallow it.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import io
@@ -43,8 +44,17 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+try:  # imported here, not in the forked child: an import there could wait on a lock that
+    import resource  # another thread of the kernel held at the fork
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+
+import numpy as np
+
 from ._compare import Opaque
 from ._core import pristine
+
+_np_errstate = np.errstate
 
 __all__ = ["TimeLimitExceeded", "time_limit", "learner_traceback", "checking_mode",
            "set_checking_mode", "MODES", "run_calls", "cut"]
@@ -125,8 +135,8 @@ class _Expired:
     gets the next on its very next line. Where async exceptions are unavailable it raises.
     """
 
-    def __init__(self, seconds: float, state: dict):
-        self.seconds, self.state = seconds, state
+    def __init__(self, seconds: float, state: dict, stop_frame=None):
+        self.seconds, self.state, self.stop_frame = seconds, state, stop_frame
         self.raiser = _async_raiser()
 
     def __call__(self, frame, event, arg):
@@ -142,10 +152,15 @@ class _Expired:
         self.raiser[0](threading.get_ident(), TimeLimitExceeded)
 
     def install(self, frame) -> None:
-        """Trace the learner's frames of the stack (up to the checker's frame that called them)."""
+        """Trace the learner's frames of the stack: those below the frame that entered the
+        ``with time_limit(...)`` block (``stop_frame``) and below the checker's own frame.
+
+        The frame of the ``with`` itself is left alone: on CPython 3.11, tracing a frame from a
+        point inside its ``try`` leaves ``sys.exc_info()`` set after its ``except`` block.
+        """
         sys.settrace(self)
         seen_learner = False
-        while frame is not None:
+        while frame is not None and frame is not self.stop_frame:
             if _ours(frame):
                 if seen_learner:
                     break
@@ -180,10 +195,18 @@ def time_limit(seconds: float | None, method: str = "auto"):
             yield
 
 
+def _body_frame():
+    """The frame running the body of the ``with time_limit(...)`` block."""
+    frame = sys._getframe(1)
+    while frame is not None and _ours(frame):
+        frame = frame.f_back
+    return frame
+
+
 @contextlib.contextmanager
 def _alarm(seconds: float):
     state = {"active": True}
-    expired = _Expired(seconds, state)
+    expired = _Expired(seconds, state, _body_frame())
     old_trace = sys.gettrace()
 
     def handler(signum, frame):
@@ -246,7 +269,8 @@ def _drain() -> None:
 def _trace(seconds: float):
     deadline = time.monotonic() + seconds
     state = {"active": True, "count": 0}
-    expired = _Expired(seconds, state)
+    caller = _body_frame()
+    expired = _Expired(seconds, state, caller)
 
     # A one-line loop (``while True: pass``) emits no line events: a watchdog thread raises in
     # this thread asynchronously at the deadline, and again every 20 ms until the body exits.
@@ -294,9 +318,6 @@ def _trace(seconds: float):
         return local
 
     # The body of the ``with`` runs in a frame that already exists: trace it too.
-    caller = sys._getframe(1)
-    while caller is not None and _ours(caller):
-        caller = caller.f_back
     old = sys.gettrace()
     old_caller_trace = caller.f_trace if caller is not None else None
     if caller is not None:
@@ -534,9 +555,7 @@ def _run_in_process(answer, calls, limit, expected_first) -> Report:
 def _default_errstate():
     """The learner's code runs under numpy's default floating-point error handling, whatever an
     earlier cell set with ``np.seterr``."""
-    import numpy as np
-
-    with np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
+    with _np_errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
         yield
 
 
@@ -594,8 +613,6 @@ def _child(answer, calls, limit, expected_first, fd) -> None:
         for target in (0, 1, 2):
             os.dup2(null, target)  # C-level output and input go nowhere
     with contextlib.suppress(Exception):
-        import resource
-
         used = _address_space()
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = used + MEMORY_LIMIT
@@ -612,7 +629,6 @@ def _child(answer, calls, limit, expected_first, fd) -> None:
     out = _Capture(counts, forward)
     sys.stdout = sys.stderr = out
     sys.stdin = io.StringIO("")
-    import builtins
 
     def no_input(*args, **kwargs):
         raise RuntimeError("input() is not available while your answer is checked")
@@ -700,6 +716,7 @@ def _run_forked(answer, calls, limit, expected_first) -> Report:
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
         with contextlib.suppress(Exception):
             stream.flush()
+    _async_raiser()  # ctypes is imported here, not in the child
     r, w = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork()"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import check_array
+from ..checks import check_array, check_dout
 
 __all__ = [
     "relu", "relu_backward",
@@ -30,11 +30,8 @@ __all__ = [
 
 
 def _check_dout(dout, like: np.ndarray, fn: str) -> np.ndarray:
-    check_array(dout, "dout", fn)
-    if dout.shape != like.shape:
-        raise ValueError(f"{fn}: dout must have the shape of the forward output {like.shape}, "
-                         f"got dout.shape={dout.shape}")
-    return dout
+    """``dout`` must have the shape and dtype of ``like`` (the forward's input or output)."""
+    return check_dout(dout, fn, like.shape, like.dtype)
 
 
 def _check_axis(axis, x: np.ndarray, fn: str) -> int:
@@ -64,7 +61,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     >>> relu(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
     """
-    check_array(x, "x", "relu")
+    check_array(x, "relu", "x")
     return np.maximum(x, 0, dtype=x.dtype)
 
 
@@ -82,7 +79,7 @@ def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
     -------
     dx : ndarray, same shape and dtype as ``dout``
     """
-    check_array(x, "x", "relu_backward")
+    check_array(x, "relu_backward", "x")
     _check_dout(dout, x, "relu_backward")
     return dout * (x > 0)
 
@@ -107,7 +104,7 @@ def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     -------
     out : ndarray, same shape and dtype as ``x``
     """
-    check_array(x, "x", "leaky_relu")
+    check_array(x, "leaky_relu", "x")
     slope = _check_slope(negative_slope, "leaky_relu")
     return np.where(x > 0, x, x * x.dtype.type(slope))
 
@@ -126,7 +123,7 @@ def leaky_relu_backward(dout: np.ndarray, x: np.ndarray, negative_slope: float =
     -------
     dx : ndarray, same shape and dtype as ``dout``
     """
-    check_array(x, "x", "leaky_relu_backward")
+    check_array(x, "leaky_relu_backward", "x")
     _check_dout(dout, x, "leaky_relu_backward")
     slope = _check_slope(negative_slope, "leaky_relu_backward")
     return np.where(x > 0, dout, dout * dout.dtype.type(slope))
@@ -148,7 +145,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     -------
     out : ndarray, same shape and dtype as ``x``, values in [0, 1]
     """
-    check_array(x, "x", "sigmoid")
+    check_array(x, "sigmoid", "x")
     z = np.exp(-np.abs(x))               # in (0, 1]: never overflows
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
 
@@ -166,7 +163,7 @@ def sigmoid_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
     -------
     dx : ndarray, same shape and dtype as ``dout``
     """
-    check_array(out, "out", "sigmoid_backward")
+    check_array(out, "sigmoid_backward", "out")
     _check_dout(dout, out, "sigmoid_backward")
     return dout * out * (1 - out)
 
@@ -184,7 +181,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
     -------
     out : ndarray, same shape and dtype as ``x``, values in [-1, 1]
     """
-    check_array(x, "x", "tanh")
+    check_array(x, "tanh", "x")
     return np.tanh(x)
 
 
@@ -201,7 +198,7 @@ def tanh_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
     -------
     dx : ndarray, same shape and dtype as ``dout``
     """
-    check_array(out, "out", "tanh_backward")
+    check_array(out, "tanh_backward", "out")
     _check_dout(dout, out, "tanh_backward")
     return dout * (1 - out * out)
 
@@ -225,7 +222,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     -------
     out : ndarray, same shape and dtype as ``x``, values <= 0
     """
-    check_array(x, "x", "log_softmax")
+    check_array(x, "log_softmax", "x")
     axis = _check_axis(axis, x, "log_softmax")
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -245,7 +242,7 @@ def log_softmax_backward(dout: np.ndarray, out: np.ndarray, axis: int = -1) -> n
     -------
     dx : ndarray, same shape and dtype as ``dout``
     """
-    check_array(out, "out", "log_softmax_backward")
+    check_array(out, "log_softmax_backward", "out")
     _check_dout(dout, out, "log_softmax_backward")
     axis = _check_axis(axis, out, "log_softmax_backward")
     return dout - np.exp(out) * dout.sum(axis=axis, keepdims=True)
@@ -270,7 +267,7 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     >>> softmax(np.array([[1e4, 0.0]]))
     array([[1., 0.]])
     """
-    check_array(x, "x", "softmax")
+    check_array(x, "softmax", "x")
     axis = _check_axis(axis, x, "softmax")
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
@@ -293,7 +290,7 @@ def softmax_backward(dout: np.ndarray, out: np.ndarray, axis: int = -1) -> np.nd
     -------
     dx : ndarray, same shape and dtype as ``dout``
     """
-    check_array(out, "out", "softmax_backward")
+    check_array(out, "softmax_backward", "out")
     _check_dout(dout, out, "softmax_backward")
     axis = _check_axis(axis, out, "softmax_backward")
     return out * (dout - (dout * out).sum(axis=axis, keepdims=True))

@@ -1,20 +1,19 @@
-"""Pooling to a fixed output size, and pooling across channels.
+"""Pooling to a fixed output size: adaptive and global pooling.
 
 Adaptive pooling (PyTorch's ``adaptive_avg_pool2d``/``adaptive_max_pool2d``) chooses its windows
 from the input size, so inputs of any size give the same output size; global pooling is the
-special case of a 1x1 output. ``max_pool_channels`` pools across feature maps instead of across
-space (maxout). Each op has the five public functions of :mod:`cnncourse.functional`; the
-windowed pools (max, average, sum, Lp) are in :mod:`cnncourse.functional.pool`.
+special case of a 1x1 output. Each op has the five public functions of
+:mod:`cnncourse.functional`; the windowed pools are in :mod:`cnncourse.functional.pool` and
+:mod:`cnncourse.functional.lp_pool`, pooling across channels (maxout) in
+:mod:`cnncourse.functional.channel_pool`.
 """
 from __future__ import annotations
 
-import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._util import check_array, pair
+from ..checks import check_array, pair
 from .pool import _check_backward
 
 __all__ = [
@@ -26,8 +25,6 @@ __all__ = [
     "global_avg_pool2d_backward", "global_avg_pool2d_backward_naive", "GlobalAvgPool2dCache",
     "global_max_pool2d", "global_max_pool2d_naive", "global_max_pool2d_forward",
     "global_max_pool2d_backward", "global_max_pool2d_backward_naive", "GlobalMaxPool2dCache",
-    "max_pool_channels", "max_pool_channels_naive", "max_pool_channels_forward",
-    "max_pool_channels_backward", "max_pool_channels_backward_naive", "MaxPoolChannelsCache",
     "adaptive_bins",
 ]
 
@@ -60,13 +57,6 @@ class GlobalMaxPool2dCache(NamedTuple):
     argmax: np.ndarray
 
 
-class MaxPoolChannelsCache(NamedTuple):
-    """Saved by :func:`max_pool_channels_forward`; ``argmax`` is the winner's index in its group."""
-    x: np.ndarray
-    pool_size: int
-    argmax: np.ndarray
-
-
 # --------------------------------------------------------------------------------------------
 # adaptive pools
 # --------------------------------------------------------------------------------------------
@@ -94,7 +84,7 @@ def adaptive_bins(input_size, output_size):
 
 def _adaptive_params(fn, x, output_size):
     """Validate an adaptive pool's arguments; return the output size (h, w)."""
-    check_array(x, "x", fn, 4)
+    check_array(x, fn, "x", 4)
     h, w = x.shape[2:]
     if h < 1 or w < 1:
         raise ValueError(f"{fn}: x must have H >= 1 and W >= 1, got shape {x.shape}")
@@ -105,7 +95,7 @@ def _adaptive_params(fn, x, output_size):
         sizes = [size if value is None else value for value, size in zip(output_size, (h, w))]
     else:
         sizes = output_size
-    return pair(sizes, "output_size", fn, 1)
+    return pair(sizes, fn, "output_size", 1)
 
 
 def adaptive_avg_pool2d(x, output_size):
@@ -138,11 +128,37 @@ def adaptive_avg_pool2d(x, output_size):
     return adaptive_avg_pool2d_forward(x, output_size)[0]
 
 
-def _averaging_matrix(input_size, output_size, dtype):
-    matrix = np.zeros((output_size, input_size), dtype=dtype)
-    for i, (start, end) in enumerate(adaptive_bins(input_size, output_size)):
-        matrix[i, start:end] = 1 / (end - start)
-    return matrix
+def _bin_sums(x, bins, axis):
+    """Sum of ``x`` over every bin ``[start, end)`` along ``axis``, stacked on that axis.
+
+    One slice-sum per bin, so a NaN or inf stays in the bins that contain it (an averaging
+    matrix would multiply it by 0 and spread NaN over whole rows).
+    """
+    index = [slice(None)] * x.ndim
+    sums = []
+    for start, end in bins:
+        index[axis] = slice(start, end)
+        sums.append(x[tuple(index)].sum(axis=axis))
+    return np.stack(sums, axis=axis)
+
+
+def _bin_spread(g, bins, axis, size):
+    """Adjoint of :func:`_bin_sums`: add each bin's ``g`` onto all of the bin's elements."""
+    shape = list(g.shape)
+    shape[axis] = size
+    out = np.zeros(shape, dtype=g.dtype)
+    index, take = [slice(None)] * g.ndim, [slice(None)] * g.ndim
+    for i, (start, end) in enumerate(bins):
+        index[axis], take[axis] = slice(start, end), slice(i, i + 1)
+        out[tuple(index)] += g[tuple(take)]
+    return out
+
+
+def _bin_areas(hw, size, dtype):
+    """``(H_out, W_out)`` array of the number of elements in each adaptive bin."""
+    lengths = [np.array([end - start for start, end in adaptive_bins(n, m)], dtype=dtype)
+               for n, m in zip(hw, size)]
+    return np.outer(lengths[0], lengths[1])
 
 
 def adaptive_avg_pool2d_naive(x, output_size):
@@ -154,36 +170,41 @@ def adaptive_avg_pool2d_naive(x, output_size):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
-                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    (h0, h1), (w0, w1) = adaptive_bins(h, h_out)[i], adaptive_bins(w, w_out)[j]
                     out[n, c, i, j] = x[n, c, h0:h1, w0:w1].mean()
     return out
 
 
 def adaptive_avg_pool2d_forward(x, output_size):
-    """Fast adaptive average pooling; returns ``(out, AdaptiveAvgPool2dCache)``."""
+    """Fast adaptive average pooling; returns ``(out, AdaptiveAvgPool2dCache)``.
+
+    Separable: the bin sums along H (one slice-sum per output row), then along W, divided by
+    the bin areas. A NaN or inf stays in its bins, as in the loop version and PyTorch.
+    """
     size = _adaptive_params("adaptive_avg_pool2d_forward", x, output_size)
-    a_h = _averaging_matrix(x.shape[2], size[0], x.dtype)
-    a_w = _averaging_matrix(x.shape[3], size[1], x.dtype)
-    out = a_h @ x @ a_w.T
+    (h, w), (h_out, w_out) = x.shape[2:], size
+    rows = _bin_sums(x, adaptive_bins(h, h_out), axis=2)       # (N, C, H_out, W)
+    out = _bin_sums(rows, adaptive_bins(w, w_out), axis=3)      # (N, C, H_out, W_out)
+    out /= _bin_areas((h, w), size, x.dtype)
     return out, AdaptiveAvgPool2dCache(x, size)
 
 
 def adaptive_avg_pool2d_backward(dout, cache):
-    """Gradient of adaptive average pooling: ``dx = A_h.T @ dout @ A_w``."""
+    """Gradient of adaptive average pooling: each bin spreads ``dout / area`` over its elements."""
     dout = _check_backward("adaptive_avg_pool2d_backward", dout, cache, AdaptiveAvgPool2dCache,
-                           _adaptive_out_shape(cache, AdaptiveAvgPool2dCache))
-    x, (h_out, w_out) = cache
-    a_h = _averaging_matrix(x.shape[2], h_out, x.dtype)
-    a_w = _averaging_matrix(x.shape[3], w_out, x.dtype)
-    return a_h.T @ dout @ a_w
+                           _adaptive_out_shape)
+    x, size = cache
+    h, w = x.shape[2:]
+    g = dout / _bin_areas((h, w), size, x.dtype)
+    rows = _bin_spread(g, adaptive_bins(w, size[1]), axis=3, size=w)      # (N, C, H_out, W)
+    return _bin_spread(rows, adaptive_bins(h, size[0]), axis=2, size=h)
 
 
 def adaptive_avg_pool2d_backward_naive(dout, cache):
     """Adaptive average pooling backward with loops: each bin spreads ``dout`` evenly."""
     fn = "adaptive_avg_pool2d_backward_naive"
     dout = _check_backward(fn, dout, cache, AdaptiveAvgPool2dCache,
-                           _adaptive_out_shape(cache, AdaptiveAvgPool2dCache))
+                           _adaptive_out_shape)
     x, (h_out, w_out) = cache
     n_batch, channels, h, w = x.shape
     dx = np.zeros_like(x)
@@ -191,15 +212,12 @@ def adaptive_avg_pool2d_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
-                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    (h0, h1), (w0, w1) = adaptive_bins(h, h_out)[i], adaptive_bins(w, w_out)[j]
                     dx[n, c, h0:h1, w0:w1] += dout[n, c, i, j] / ((h1 - h0) * (w1 - w0))
     return dx
 
 
-def _adaptive_out_shape(cache, cache_type):
-    if not isinstance(cache, cache_type):
-        return None
+def _adaptive_out_shape(cache):
     return cache.x.shape[:2] + tuple(cache.output_size)
 
 
@@ -237,8 +255,7 @@ def adaptive_max_pool2d_naive(x, output_size):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
-                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    (h0, h1), (w0, w1) = adaptive_bins(h, h_out)[i], adaptive_bins(w, w_out)[j]
                     out[n, c, i, j] = x[n, c, h0:h1, w0:w1].max()
     return out
 
@@ -281,7 +298,7 @@ def adaptive_max_pool2d_backward(dout, cache):
     """Gradient of adaptive max pooling: each bin's ``dout`` goes to its first maximum
     (overlapping bins add up)."""
     dout = _check_backward("adaptive_max_pool2d_backward", dout, cache, AdaptiveMaxPool2dCache,
-                           _adaptive_out_shape(cache, AdaptiveMaxPool2dCache))
+                           _adaptive_out_shape)
     return _scatter_add(dout, cache.argmax, cache.x)
 
 
@@ -289,7 +306,7 @@ def adaptive_max_pool2d_backward_naive(dout, cache):
     """Adaptive max pooling backward with loops: search every bin again for its first maximum."""
     fn = "adaptive_max_pool2d_backward_naive"
     dout = _check_backward(fn, dout, cache, AdaptiveMaxPool2dCache,
-                           _adaptive_out_shape(cache, AdaptiveMaxPool2dCache))
+                           _adaptive_out_shape)
     x, (h_out, w_out) = cache.x, cache.output_size
     n_batch, channels, h, w = x.shape
     dx = np.zeros_like(x)
@@ -297,8 +314,7 @@ def adaptive_max_pool2d_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    h0, h1 = (i * h) // h_out, math.ceil((i + 1) * h / h_out)
-                    w0, w1 = (j * w) // w_out, math.ceil((j + 1) * w / w_out)
+                    (h0, h1), (w0, w1) = adaptive_bins(h, h_out)[i], adaptive_bins(w, w_out)[j]
                     window = x[n, c, h0:h1, w0:w1]
                     a, b = np.unravel_index(np.argmax(window), window.shape)
                     dx[n, c, h0 + a, w0 + b] += dout[n, c, i, j]
@@ -310,7 +326,7 @@ def adaptive_max_pool2d_backward_naive(dout, cache):
 # --------------------------------------------------------------------------------------------
 
 def _global_params(fn, x):
-    check_array(x, "x", fn, 4)
+    check_array(x, fn, "x", 4)
     if x.shape[2] < 1 or x.shape[3] < 1:
         raise ValueError(f"{fn}: x must have H >= 1 and W >= 1, got shape {x.shape}")
 
@@ -354,7 +370,7 @@ def global_avg_pool2d_forward(x):
 def global_avg_pool2d_backward(dout, cache):
     """Gradient of global average pooling: ``dout / (H * W)`` at every pixel."""
     dout = _check_backward("global_avg_pool2d_backward", dout, cache, GlobalAvgPool2dCache,
-                           _global_out_shape(cache, GlobalAvgPool2dCache))
+                           _global_out_shape)
     h, w = cache.x.shape[2:]
     return np.broadcast_to(dout / (h * w), cache.x.shape).copy()
 
@@ -362,7 +378,7 @@ def global_avg_pool2d_backward(dout, cache):
 def global_avg_pool2d_backward_naive(dout, cache):
     """Global average pooling backward with loops over ``n, c, i, j``."""
     dout = _check_backward("global_avg_pool2d_backward_naive", dout, cache, GlobalAvgPool2dCache,
-                           _global_out_shape(cache, GlobalAvgPool2dCache))
+                           _global_out_shape)
     n_batch, channels, h, w = cache.x.shape
     dx = np.zeros_like(cache.x)
     for n in range(n_batch):
@@ -373,8 +389,14 @@ def global_avg_pool2d_backward_naive(dout, cache):
     return dx
 
 
-def _global_out_shape(cache, cache_type):
-    return cache.x.shape[:2] + (1, 1) if isinstance(cache, cache_type) else None
+def _global_out_shape(cache):
+    return cache.x.shape[:2] + (1, 1)
+
+
+def _beats(value, best):
+    """Whether ``value`` replaces the running maximum ``best``: strictly greater, or the first
+    NaN (a NaN propagates, as in ``np.max``, ``np.argmax`` and PyTorch)."""
+    return value > best or (np.isnan(value) and not np.isnan(best))
 
 
 def global_max_pool2d(x):
@@ -402,7 +424,7 @@ def global_max_pool2d_naive(x):
             best = -np.inf
             for i in range(h):
                 for j in range(w):
-                    if x[n, c, i, j] > best:
+                    if _beats(x[n, c, i, j], best):
                         best = x[n, c, i, j]
             out[n, c, 0, 0] = best
     return out
@@ -420,14 +442,14 @@ def global_max_pool2d_forward(x):
 def global_max_pool2d_backward(dout, cache):
     """Gradient of global max pooling: all of ``dout`` goes to the first maximum of each map."""
     dout = _check_backward("global_max_pool2d_backward", dout, cache, GlobalMaxPool2dCache,
-                           _global_out_shape(cache, GlobalMaxPool2dCache))
+                           _global_out_shape)
     return _scatter_add(dout, cache.argmax, cache.x)
 
 
 def global_max_pool2d_backward_naive(dout, cache):
     """Global max pooling backward with loops: find each map's first maximum again."""
     dout = _check_backward("global_max_pool2d_backward_naive", dout, cache, GlobalMaxPool2dCache,
-                           _global_out_shape(cache, GlobalMaxPool2dCache))
+                           _global_out_shape)
     x = cache.x
     n_batch, channels, h, w = x.shape
     dx = np.zeros_like(x)
@@ -436,111 +458,7 @@ def global_max_pool2d_backward_naive(dout, cache):
             best, where = -np.inf, (0, 0)
             for i in range(h):
                 for j in range(w):
-                    if x[n, c, i, j] > best:  # strictly greater: the first maximum wins
+                    if _beats(x[n, c, i, j], best):  # the first maximum (or NaN) wins
                         best, where = x[n, c, i, j], (i, j)
             dx[n, c, where[0], where[1]] = dout[n, c, 0, 0]
-    return dx
-
-
-# --------------------------------------------------------------------------------------------
-# max_pool_channels (maxout)
-# --------------------------------------------------------------------------------------------
-
-def _channel_params(fn, x, pool_size):
-    check_array(x, "x", fn, 4)
-    if not isinstance(pool_size, numbers.Integral) or isinstance(pool_size, bool):
-        raise TypeError(f"{fn}: pool_size must be an int, got {pool_size!r}")
-    if pool_size < 1:
-        raise ValueError(f"{fn}: pool_size must be positive, got {pool_size}")
-    if x.shape[1] % pool_size:
-        raise ValueError(f"{fn}: the number of channels C={x.shape[1]} must be divisible by "
-                         f"pool_size={pool_size} (x.shape={x.shape})")
-    return int(pool_size)
-
-
-def _channels_out_shape(cache):
-    if not isinstance(cache, MaxPoolChannelsCache):
-        return None
-    n_batch, channels, h, w = cache.x.shape
-    return (n_batch, channels // cache.pool_size, h, w)
-
-
-def max_pool_channels(x, pool_size):
-    """Max pooling across feature maps (maxout): the maximum of each group of channels.
-
-    Channels ``g * pool_size, ..., (g + 1) * pool_size - 1`` form group ``g``; the output keeps
-    the spatial size and has ``C // pool_size`` channels. A unit that takes the maximum over
-    several filters becomes invariant to whichever of them responds (e.g. rotated versions of
-    one pattern).
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, C, H, W)
-    pool_size : int
-        Channels per group; must divide ``C``.
-
-    Returns
-    -------
-    out : ndarray, shape (N, C // pool_size, H, W)
-
-    See Also
-    --------
-    max_pool_channels_naive : the loop version.
-    """
-    return max_pool_channels_forward(x, pool_size)[0]
-
-
-def max_pool_channels_naive(x, pool_size):
-    """Channel max pooling with loops over ``n, g, i, j``; see :func:`max_pool_channels`."""
-    k = _channel_params("max_pool_channels_naive", x, pool_size)
-    n_batch, channels, h, w = x.shape
-    out = np.empty((n_batch, channels // k, h, w), dtype=x.dtype)
-    for n in range(n_batch):
-        for g in range(channels // k):
-            for i in range(h):
-                for j in range(w):
-                    out[n, g, i, j] = x[n, g * k:(g + 1) * k, i, j].max()
-    return out
-
-
-def max_pool_channels_forward(x, pool_size):
-    """Fast channel max pooling; returns ``(out, MaxPoolChannelsCache)``."""
-    k = _channel_params("max_pool_channels_forward", x, pool_size)
-    n_batch, channels, h, w = x.shape
-    groups = x.reshape(n_batch, channels // k, k, h, w)
-    out = groups[:, :, 0].copy()
-    argmax = np.zeros(out.shape, dtype=np.intp)
-    greater = np.empty(out.shape, dtype=bool)
-    for member in range(1, k):
-        np.greater(groups[:, :, member], out, out=greater)
-        np.maximum(argmax, greater * member, out=argmax)  # = where(greater, member, argmax)
-        np.maximum(out, groups[:, :, member], out=out)
-    return out, MaxPoolChannelsCache(x, k, argmax)
-
-
-def max_pool_channels_backward(dout, cache):
-    """Gradient of channel max pooling: each output's ``dout`` goes to its group's first maximum."""
-    dout = _check_backward("max_pool_channels_backward", dout, cache, MaxPoolChannelsCache,
-                           _channels_out_shape(cache))
-    x, k, argmax = cache
-    n_batch, channels, h, w = x.shape
-    dx = np.empty((n_batch, channels // k, k, h, w), dtype=x.dtype)
-    for member in range(k):
-        np.multiply(dout, argmax == member, out=dx[:, :, member])
-    return dx.reshape(x.shape)
-
-
-def max_pool_channels_backward_naive(dout, cache):
-    """Channel max pooling backward with loops over ``n, g, i, j``."""
-    dout = _check_backward("max_pool_channels_backward_naive", dout, cache, MaxPoolChannelsCache,
-                           _channels_out_shape(cache))
-    x, k = cache.x, cache.pool_size
-    n_batch, channels, h, w = x.shape
-    dx = np.zeros_like(x)
-    for n in range(n_batch):
-        for g in range(channels // k):
-            for i in range(h):
-                for j in range(w):
-                    first = np.argmax(x[n, g * k:(g + 1) * k, i, j])
-                    dx[n, g * k + first, i, j] += dout[n, g, i, j]
     return dx

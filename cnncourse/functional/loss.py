@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._util import check_array
+from ..checks import check_array
 from .activation import log_softmax
 
 __all__ = [
@@ -87,7 +87,7 @@ def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray,
     cache : CrossEntropyCache
     """
     fn = "cross_entropy"
-    check_array(logits, "logits", fn)
+    check_array(logits, fn, "logits")
     if logits.ndim != 2:
         raise ValueError(f"{fn}: logits must be 2-D (N, C), got logits.shape={logits.shape}")
     _check_targets(targets, logits, fn)
@@ -166,8 +166,8 @@ def mse_forward(input: np.ndarray, target: np.ndarray,
     cache : MSECache
     """
     fn = "mse"
-    check_array(input, "input", fn)
-    check_array(target, "target", fn)
+    check_array(input, fn, "input")
+    check_array(target, fn, "target")
     if input.shape != target.shape:
         raise ValueError(f"{fn}: target must have the shape of input, got input.shape={input.shape} "
                          f"and target.shape={target.shape}")

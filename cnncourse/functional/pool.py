@@ -1,5 +1,7 @@
-"""Windowed pooling: max, average, sum and Lp-norm (adaptive, global and channel pooling are in
-:mod:`cnncourse.functional.adaptive_pool`).
+"""Windowed pooling: max, average and sum (Lp-norm pooling is in
+:mod:`cnncourse.functional.lp_pool`, adaptive and global pooling in
+:mod:`cnncourse.functional.adaptive_pool`, channel pooling in
+:mod:`cnncourse.functional.channel_pool`).
 
 Every op comes in five public functions, as everywhere in :mod:`cnncourse.functional`:
 ``OP`` (fast), ``OP_naive`` (explicit loops over ``n, c, i, j``: the version the chapter
@@ -13,25 +15,36 @@ gradients that reach one input element add up.
 
 The fast versions loop over the ``kH * kW`` offsets inside a window instead of over the
 ``H_out * W_out`` windows: offset ``(a, b)`` of every window at once is the strided slice
-``xp[..., a::sH, b::sW]``, so a pool is ``kH * kW`` whole-array operations.
+``xp[..., a::sH, b::sW]`` (:func:`cnncourse.functional.window.offsets`), so a pool is
+``kH * kW`` whole-array operations. The naive loops take each window with
+:func:`cnncourse.functional.window.window_slices`.
+
+PyTorch's ``ceil_mode``, ``count_include_pad=False``, ``divisor_override``, pooling
+``dilation`` and ``return_indices`` are not implemented: passing them with a value other than
+PyTorch's default raises a ``TypeError`` that names the argument.
+
+Every cache stores ``padding`` per side as ``((top, bottom), (left, right))``, the same
+representation as :class:`cnncourse.functional.Conv2dCache`.
+
+(About 510 lines: three ops times five functions with their docstrings; the naive loops stay
+here because the pooling and backprop chapters show them from this file.)
 """
 from __future__ import annotations
 
-import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._util import check_array, pad2d, pair
+from ..checks import check_array, check_cache, check_dout, pair, reject_unsupported
+from ..geometry import out_hw, padded_hw, symmetric_padding
+from .window import crop, offsets, pad2d, window_slices
 
 __all__ = [
     "max_pool2d", "max_pool2d_naive", "max_pool2d_forward", "max_pool2d_backward",
     "max_pool2d_backward_naive", "MaxPool2dCache", "avg_pool2d", "avg_pool2d_naive",
     "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_backward_naive", "AvgPool2dCache",
     "sum_pool2d", "sum_pool2d_naive", "sum_pool2d_forward", "sum_pool2d_backward",
-    "sum_pool2d_backward_naive", "SumPool2dCache", "lp_pool2d", "lp_pool2d_naive",
-    "lp_pool2d_forward", "lp_pool2d_backward", "lp_pool2d_backward_naive", "LPPool2dCache",
+    "sum_pool2d_backward_naive", "SumPool2dCache",
 ]
 
 
@@ -68,101 +81,74 @@ class SumPool2dCache(NamedTuple):
     padding: tuple[int, int]
 
 
-class LPPool2dCache(NamedTuple):
-    """Saved by :func:`lp_pool2d_forward`; ``out`` is the forward output (the window norms)."""
-    x: np.ndarray
-    norm_type: float
-    kernel_size: tuple[int, int]
-    stride: tuple[int, int]
-    padding: tuple[int, int]
-    out: np.ndarray
-
-
-
-
-
-
-
 # --------------------------------------------------------------------------------------------
-# Validation and the offset loop shared by the windowed pools
+# Validation and the window sums shared by the windowed pools
 # --------------------------------------------------------------------------------------------
 
-def _pool_params(fn, x, kernel_size, stride, padding):
-    """Validate the arguments of a windowed pool; return (kernel, stride, padding) as pairs."""
-    check_array(x, "x", fn, 4)
-    kernel = pair(kernel_size, "kernel_size", fn, 1)
-    stride = kernel if stride is None else pair(stride, "stride", fn, 1)
-    pad = pair(padding, "padding", fn, 0)
-    if 2 * pad[0] > kernel[0] or 2 * pad[1] > kernel[1]:
+# PyTorch's pooling arguments that we do not implement: name -> (PyTorch's default, why).
+# Passing the default is accepted (it is what we compute); anything else is refused by name.
+_CEIL = {"ceil_mode": (False, "output sizes are always rounded down (floor)")}
+UNSUPPORTED_POOL = {
+    "max_pool2d": {**_CEIL,
+                   "dilation": (1, "pooling windows are never dilated here"),
+                   "return_indices": (False, "use max_pool2d_forward, whose cache holds argmax")},
+    "avg_pool2d": {**_CEIL,
+                   "count_include_pad": (True, "padded zeros always count in the average"),
+                   "divisor_override": (None, "the divisor is always kH * kW")},
+    "lp_pool2d": dict(_CEIL),
+}
+
+
+def _pool_params(fn, x, kernel_size, stride, padding, unsupported=None):
+    """Validate the arguments of a windowed pool.
+
+    Returns ``(kernel, stride, padding)``: two ``(h, w)`` pairs and the per-side padding
+    ``((top, bottom), (left, right))`` that the caches store.
+    """
+    if unsupported is not None:
+        op = fn.replace("_naive", "").replace("_forward", "")
+        reject_unsupported(fn, unsupported, UNSUPPORTED_POOL[op])
+    check_array(x, fn, "x", 4)
+    kernel = pair(kernel_size, fn, "kernel_size", 1)
+    stride = kernel if stride is None else pair(stride, fn, "stride", 1)
+    ph, pw = pair(padding, fn, "padding", 0)
+    if 2 * ph > kernel[0] or 2 * pw > kernel[1]:
         raise ValueError(f"{fn}: padding must be at most half of kernel_size (PyTorch's rule), "
-                         f"got padding={pad} with kernel_size={kernel}")
-    padded = (x.shape[2] + 2 * pad[0], x.shape[3] + 2 * pad[1])
+                         f"got padding={(ph, pw)} with kernel_size={kernel}")
+    pad = symmetric_padding((ph, pw))
+    padded = padded_hw(x.shape[2:], pad)
     if kernel[0] > padded[0] or kernel[1] > padded[1]:
         raise ValueError(f"{fn}: kernel_size={kernel} is larger than the padded input {padded} "
-                         f"(x.shape={x.shape}, padding={pad})")
+                         f"(x.shape={x.shape}, padding={(ph, pw)})")
     return kernel, stride, pad
 
 
 def _out_shape(x_shape, kernel, stride, pad):
-    """(N, C, H_out, W_out) with H_out = (H + 2*padding - kH) // sH + 1."""
-    n, c, h, w = x_shape
-    return (n, c, (h + 2 * pad[0] - kernel[0]) // stride[0] + 1,
-            (w + 2 * pad[1] - kernel[1]) // stride[1] + 1)
-
-
-def _cache_out_shape(cache, cache_type):
-    """The forward output shape a windowed-pool cache implies (None for a wrong cache)."""
-    if not isinstance(cache, cache_type):
-        return None  # _check_backward reports the wrong cache
-    return _out_shape(cache.x.shape, cache.kernel_size, cache.stride, cache.padding)
-
-
-def _check_backward(fn, dout, cache, cache_type, out_shape=None):
-    """Validate a backward's arguments; return dout in the dtype of the forward's input."""
-    if not isinstance(cache, cache_type):
-        forward = fn.replace("_backward_naive", "_forward").replace("_backward", "_forward")
-        raise TypeError(f"{fn}: cache must be the {cache_type.__name__} returned by {forward}, "
-                        f"got {type(cache).__name__}")
-    check_array(dout, "dout", fn, 4)
-    if out_shape is not None and dout.shape != tuple(out_shape):
-        raise ValueError(f"{fn}: dout must have the shape of the forward output "
-                         f"{tuple(out_shape)}, got {dout.shape}")
-    return dout.astype(cache.x.dtype, copy=False)
-
-
-def _offsets(kernel, stride, out_hw):
-    """Yield ``(k, index)`` for every offset ``(a, b)`` of a window, ``k = a * kW + b``.
-
-    ``xp[index]`` has shape (N, C, H_out, W_out): element ``(a, b)`` of every window at once.
-    """
-    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
-    for a in range(kh):
-        for b in range(kw):
-            yield a * kw + b, (Ellipsis, slice(a, a + sh * (ho - 1) + 1, sh),
-                               slice(b, b + sw * (wo - 1) + 1, sw))
-
-
-def _pad_all(pad):
-    return (pad[0], pad[0], pad[1], pad[1])
-
-
-def _crop(dxp, pad, x_shape):
-    """Remove the padding from a gradient (``dxp[..., p:-p]`` would fail for p = 0)."""
-    if pad == (0, 0):
-        return dxp
-    h, w = x_shape[2:]
-    return np.ascontiguousarray(dxp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w])
+    """(N, C, H_out, W_out) with H_out = (H + 2*padding - kH) // sH + 1 (geometry.out_hw)."""
+    return tuple(x_shape[:2]) + out_hw(x_shape[2:], kernel, stride, pad)
 
 
 def _padded_shape(x_shape, pad):
-    n, c, h, w = x_shape
-    return (n, c, h + 2 * pad[0], w + 2 * pad[1])
+    return tuple(x_shape[:2]) + padded_hw(x_shape[2:], pad)
+
+
+def _check_backward(fn, dout, cache, cache_type, out_shape):
+    """Validate a backward's arguments: the right cache, and a ``dout`` with exactly the
+    forward output's shape and dtype (never broadcast or cast). ``out_shape`` is a function
+    of the cache."""
+    forward = fn.replace("_backward_naive", "_forward").replace("_backward", "_forward")
+    check_cache(cache, fn, cache_type, forward)
+    return check_dout(dout, fn, out_shape(cache), cache.x.dtype)
+
+
+def _windowed_out_shape(cache):
+    return _out_shape(cache.x.shape, cache.kernel_size, cache.stride, cache.padding)
 
 
 def _window_sum(xp, kernel, stride, out_hw):
     """Sum of every window of the padded ``xp``, shape (N, C, H_out, W_out), dtype kept."""
     total = None
-    for _, index in _offsets(kernel, stride, out_hw):
+    for _, index in offsets(kernel, stride, out_hw):
         if total is None:
             total = xp[index].copy()
         else:
@@ -174,7 +160,7 @@ def _window_sum_backward(g, padded_shape, kernel, stride):
     """Gradient of :func:`_window_sum`: every window element receives its window's ``g``."""
     dxp = np.zeros(padded_shape, dtype=g.dtype)
     overlapping = kernel[0] > stride[0] or kernel[1] > stride[1]
-    for _, index in _offsets(kernel, stride, g.shape[2:]):
+    for _, index in offsets(kernel, stride, g.shape[2:]):
         if overlapping:
             view = dxp[index]
             view += g          # in place on the strided view of dxp
@@ -183,11 +169,25 @@ def _window_sum_backward(g, padded_shape, kernel, stride):
     return dxp
 
 
+def _real_mask(hw, pad):
+    """Padded boolean map: True on input pixels, False on padding."""
+    return pad2d(np.ones(hw, dtype=bool), pad, value=False)
+
+
+def _first_max(window, real):
+    """``(a, b)`` of the first maximum of ``window`` in row-major order; padding (``real``
+    False) loses every tie, so a window of -inf routes to its first real element (PyTorch)."""
+    k = np.argmax(np.where(real, window, -np.inf))
+    if not real.flat[k]:            # only -inf in the window: the first cell was padding
+        k = np.argmax(real)         # the first real element
+    return np.unravel_index(k, window.shape)
+
+
 # --------------------------------------------------------------------------------------------
 # max_pool2d
 # --------------------------------------------------------------------------------------------
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
+def max_pool2d(x, kernel_size, stride=None, padding=0, **unsupported):
     """2D max pooling: the largest value of every ``kH x kW`` window.
 
     Parameters
@@ -227,50 +227,64 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     array([[ 5.,  7.],
            [13., 15.]])
     """
+    reject_unsupported("max_pool2d", unsupported, UNSUPPORTED_POOL["max_pool2d"])
     return max_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def max_pool2d_naive(x, kernel_size, stride=None, padding=0):
+def max_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
     """Max pooling with explicit loops over ``n, c, i, j``; same arguments as :func:`max_pool2d`."""
-    kernel, stride, pad = _pool_params("max_pool2d_naive", x, kernel_size, stride, padding)
-    (kh, kw), (sh, sw) = kernel, stride
-    xp = pad2d(x, _pad_all(pad), value=-np.inf)
+    kernel, stride, pad = _pool_params("max_pool2d_naive", x, kernel_size, stride, padding,
+                                       unsupported)
+    xp = pad2d(x, pad, value=-np.inf)
     out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
     n_batch, channels, h_out, w_out = out.shape
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    # rows i*sH, ..., i*sH + kH - 1 and columns likewise
+                    rows, cols = window_slices(i, j, kernel, stride)
+                    window = xp[n, c, rows, cols]
                     out[n, c, i, j] = window.max()
     return out
 
 
-def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, **unsupported):
     """Fast max pooling that also returns a :class:`MaxPool2dCache` for the backward.
 
     Loops over the ``kH * kW`` window offsets; ``argmax`` records the offset of the *first*
-    maximum (it is only replaced where a later offset is strictly greater).
+    maximum (it is only replaced where a later offset is strictly greater). Padding loses
+    every tie: a window that is all ``-inf`` and starts in the padding records its first
+    real element, as PyTorch (which never looks at the padding).
 
     Returns
     -------
     out : ndarray, shape (N, C, H_out, W_out)
     cache : MaxPool2dCache
     """
-    kernel, stride, pad = _pool_params("max_pool2d_forward", x, kernel_size, stride, padding)
-    xp = pad2d(x, _pad_all(pad), value=-np.inf)
+    kernel, stride, pad = _pool_params("max_pool2d_forward", x, kernel_size, stride, padding,
+                                       unsupported)
+    xp = pad2d(x, pad, value=-np.inf)
     shape = _out_shape(x.shape, kernel, stride, pad)
+    # only a leading (top/left) padding cell can win a tie against a real -inf
+    real = _real_mask(x.shape[2:], pad) if pad[0][0] or pad[1][0] else None
+    best_is_pad = None
     index_type = np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32
     argmax = np.zeros(shape, dtype=index_type)
     greater = np.empty(shape, dtype=bool)
     update = np.empty(shape, dtype=index_type)
     out = None
-    for k, index in _offsets(kernel, stride, shape[2:]):
+    for k, index in offsets(kernel, stride, shape[2:]):
         candidate = xp[index]
         if out is None:
             out = candidate.copy()
+            if real is not None:
+                best_is_pad = np.broadcast_to(~real[index], shape).copy()
             continue
         np.greater(candidate, out, out=greater)
+        if real is not None:      # a real element replaces a padding "maximum" even on a tie
+            greater |= best_is_pad & real[index]
+            best_is_pad &= ~greater
         # argmax = where(greater, k, argmax), written as max(argmax, k * greater): offsets only
         # grow, so k exceeds every earlier offset (and this is ~10x faster than a masked copy).
         np.multiply(greater, index_type(k), out=update)
@@ -295,43 +309,45 @@ def max_pool2d_backward(dout, cache):
         Overlapping windows (``stride < kernel_size``) add their contributions.
     """
     dout = _check_backward("max_pool2d_backward", dout, cache, MaxPool2dCache,
-                           _cache_out_shape(cache, MaxPool2dCache))
+                           _windowed_out_shape)
     x, kernel, stride, pad, argmax = cache
     dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
     overlapping = kernel[0] > stride[0] or kernel[1] > stride[1]
-    for k, index in _offsets(kernel, stride, argmax.shape[2:]):
+    for k, index in offsets(kernel, stride, argmax.shape[2:]):
         winners = argmax == k
         if overlapping:
             view = dxp[index]
             view += dout * winners
         else:
             np.multiply(dout, winners, out=dxp[index])
-    return _crop(dxp, pad, x.shape)
+    return crop(dxp, pad, x.shape[2:])
 
 
 def max_pool2d_backward_naive(dout, cache):
     """Max pooling backward with loops: search every window again for its first maximum."""
     dout = _check_backward("max_pool2d_backward_naive", dout, cache, MaxPool2dCache,
-                           _cache_out_shape(cache, MaxPool2dCache))
+                           _windowed_out_shape)
     x, (kh, kw), (sh, sw), pad = cache.x, cache.kernel_size, cache.stride, cache.padding
-    xp = pad2d(x, _pad_all(pad), value=-np.inf)
+    xp = pad2d(x, pad, value=-np.inf)
     dxp = np.zeros_like(xp)
     n_batch, channels, h_out, w_out = dout.shape
+    real = _real_mask(x.shape[2:], pad)     # False on the padding
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
-                    a, b = np.unravel_index(np.argmax(window), window.shape)  # first max
-                    dxp[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]
-    return _crop(dxp, pad, x.shape)
+                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    window = xp[n, c, rows, cols]
+                    a, b = _first_max(window, real[rows, cols])   # padding loses ties
+                    dxp[n, c, rows.start + a, cols.start + b] += dout[n, c, i, j]
+    return crop(dxp, pad, x.shape[2:])
 
 
 # --------------------------------------------------------------------------------------------
 # avg_pool2d and sum_pool2d
 # --------------------------------------------------------------------------------------------
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
+def avg_pool2d(x, kernel_size, stride=None, padding=0, **unsupported):
     """2D average pooling (``count_include_pad=True``, PyTorch's default).
 
     Every window's sum divided by ``kH * kW``; padded zeros count in the average.
@@ -362,30 +378,34 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
+    reject_unsupported("avg_pool2d", unsupported, UNSUPPORTED_POOL["avg_pool2d"])
     return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def avg_pool2d_naive(x, kernel_size, stride=None, padding=0):
+def avg_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
     """Average pooling with explicit loops; same arguments as :func:`avg_pool2d`."""
-    kernel, stride, pad = _pool_params("avg_pool2d_naive", x, kernel_size, stride, padding)
+    kernel, stride, pad = _pool_params("avg_pool2d_naive", x, kernel_size, stride, padding,
+                                       unsupported)
     (kh, kw), (sh, sw) = kernel, stride
-    xp = pad2d(x, _pad_all(pad))  # zeros, counted in the mean
+    xp = pad2d(x, pad)  # zeros, counted in the mean
     out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
     n_batch, channels, h_out, w_out = out.shape
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    window = xp[n, c, rows, cols]
                     out[n, c, i, j] = window.sum() / (kh * kw)
     return out
 
 
-def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, **unsupported):
     """Fast average pooling; returns ``(out, AvgPool2dCache)``."""
-    kernel, stride, pad = _pool_params("avg_pool2d_forward", x, kernel_size, stride, padding)
+    kernel, stride, pad = _pool_params("avg_pool2d_forward", x, kernel_size, stride, padding,
+                                       unsupported)
     shape = _out_shape(x.shape, kernel, stride, pad)
-    out = _window_sum(pad2d(x, _pad_all(pad)), kernel, stride, shape[2:])
+    out = _window_sum(pad2d(x, pad), kernel, stride, shape[2:])
     out /= kernel[0] * kernel[1]
     return out, AvgPool2dCache(x, kernel, stride, pad)
 
@@ -398,16 +418,16 @@ def avg_pool2d_backward(dout, cache):
     dx : ndarray, shape (N, C, H, W)
     """
     dout = _check_backward("avg_pool2d_backward", dout, cache, AvgPool2dCache,
-                           _cache_out_shape(cache, AvgPool2dCache))
+                           _windowed_out_shape)
     x, kernel, stride, pad = cache
     g = dout / (kernel[0] * kernel[1])
-    return _crop(_window_sum_backward(g, _padded_shape(x.shape, pad), kernel, stride), pad, x.shape)
+    return crop(_window_sum_backward(g, _padded_shape(x.shape, pad), kernel, stride), pad, x.shape[2:])
 
 
 def avg_pool2d_backward_naive(dout, cache):
     """Average pooling backward with loops over ``n, c, i, j``."""
     dout = _check_backward("avg_pool2d_backward_naive", dout, cache, AvgPool2dCache,
-                           _cache_out_shape(cache, AvgPool2dCache))
+                           _windowed_out_shape)
     x, (kh, kw), (sh, sw), pad = cache
     dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
     n_batch, channels, h_out, w_out = dout.shape
@@ -417,8 +437,9 @@ def avg_pool2d_backward_naive(dout, cache):
             for i in range(h_out):
                 for j in range(w_out):
                     # every element of the window contributed 1/area of the output
-                    dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j] / area
-    return _crop(dxp, pad, x.shape)
+                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    dxp[n, c, rows, cols] += dout[n, c, i, j] / area
+    return crop(dxp, pad, x.shape[2:])
 
 
 def sum_pool2d(x, kernel_size, stride=None, padding=0):
@@ -450,14 +471,15 @@ def sum_pool2d_naive(x, kernel_size, stride=None, padding=0):
     """Sum pooling with explicit loops; same arguments as :func:`sum_pool2d`."""
     kernel, stride, pad = _pool_params("sum_pool2d_naive", x, kernel_size, stride, padding)
     (kh, kw), (sh, sw) = kernel, stride
-    xp = pad2d(x, _pad_all(pad))
+    xp = pad2d(x, pad)
     out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
     n_batch, channels, h_out, w_out = out.shape
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    out[n, c, i, j] = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
+                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    out[n, c, i, j] = xp[n, c, rows, cols].sum()
     return out
 
 
@@ -465,23 +487,23 @@ def sum_pool2d_forward(x, kernel_size, stride=None, padding=0):
     """Fast sum pooling; returns ``(out, SumPool2dCache)``."""
     kernel, stride, pad = _pool_params("sum_pool2d_forward", x, kernel_size, stride, padding)
     shape = _out_shape(x.shape, kernel, stride, pad)
-    out = _window_sum(pad2d(x, _pad_all(pad)), kernel, stride, shape[2:])
+    out = _window_sum(pad2d(x, pad), kernel, stride, shape[2:])
     return out, SumPool2dCache(x, kernel, stride, pad)
 
 
 def sum_pool2d_backward(dout, cache):
     """Gradient of sum pooling: every window element receives the window's ``dout``."""
     dout = _check_backward("sum_pool2d_backward", dout, cache, SumPool2dCache,
-                           _cache_out_shape(cache, SumPool2dCache))
+                           _windowed_out_shape)
     x, kernel, stride, pad = cache
-    return _crop(_window_sum_backward(dout, _padded_shape(x.shape, pad), kernel, stride),
-                 pad, x.shape)
+    return crop(_window_sum_backward(dout, _padded_shape(x.shape, pad), kernel, stride),
+                 pad, x.shape[2:])
 
 
 def sum_pool2d_backward_naive(dout, cache):
     """Sum pooling backward with loops over ``n, c, i, j``."""
     dout = _check_backward("sum_pool2d_backward_naive", dout, cache, SumPool2dCache,
-                           _cache_out_shape(cache, SumPool2dCache))
+                           _windowed_out_shape)
     x, (kh, kw), (sh, sw), pad = cache
     dxp = np.zeros(_padded_shape(x.shape, pad), dtype=x.dtype)
     n_batch, channels, h_out, w_out = dout.shape
@@ -489,131 +511,6 @@ def sum_pool2d_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    dxp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j]
-    return _crop(dxp, pad, x.shape)
-
-
-# --------------------------------------------------------------------------------------------
-# lp_pool2d
-# --------------------------------------------------------------------------------------------
-
-def _norm_type(fn, norm_type):
-    if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, bool):
-        raise TypeError(f"{fn}: norm_type must be a real number p >= 1, got {norm_type!r}")
-    if not (math.isfinite(norm_type) and norm_type >= 1):
-        raise ValueError(f"{fn}: norm_type must be a finite number p >= 1, got {norm_type!r}")
-    return float(norm_type)
-
-
-def _abs_power(x, p):
-    return x * x if p == 2 else np.abs(x) ** p
-
-
-def lp_pool2d(x, norm_type, kernel_size, stride=None, padding=0):
-    """2D power-average (Lp-norm) pooling: ``(sum |x|^p) ** (1/p)`` over every window.
-
-    ``p = 1`` is sum pooling of ``|x|``, ``p = 2`` is L2 pooling, and as ``p`` grows the result
-    approaches max pooling of ``|x|``.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, C, H, W)
-    norm_type : float
-        The exponent ``p``, finite and ``>= 1``.
-    kernel_size : int or (int, int)
-    stride : int or (int, int), optional
-        ``None`` (default) means ``kernel_size``.
-    padding : int or (int, int), default 0
-        Zero padding on each side, at most half of ``kernel_size`` (PyTorch's ``lp_pool2d``
-        has no padding; padded zeros do not change a norm).
-
-    Returns
-    -------
-    out : ndarray, shape (N, C, H_out, W_out)
-        ``H_out = (H + 2*padding[0] - kernel_size[0]) // stride[0] + 1``, likewise ``W_out``.
-
-    Notes
-    -----
-    PyTorch raises ``x`` to the power ``p`` without the absolute value; the two agree on
-    non-negative inputs (after a ReLU) and for even ``p``. The gradient is
-    ``sign(x) * |x|^(p-1) / out^(p-1)``, taken to be 0 in a window whose norm is 0.
-
-    See Also
-    --------
-    lp_pool2d_naive : the loop version.
-    """
-    return lp_pool2d_forward(x, norm_type, kernel_size, stride, padding)[0]
-
-
-def lp_pool2d_naive(x, norm_type, kernel_size, stride=None, padding=0):
-    """Lp pooling with explicit loops; same arguments as :func:`lp_pool2d`."""
-    fn = "lp_pool2d_naive"
-    p = _norm_type(fn, norm_type)
-    (kh, kw), (sh, sw), pad = _pool_params(fn, x, kernel_size, stride, padding)
-    xp = pad2d(x, _pad_all(pad))
-    out = np.empty(_out_shape(x.shape, (kh, kw), (sh, sw), pad), dtype=x.dtype)
-    n_batch, channels, h_out, w_out = out.shape
-    for n in range(n_batch):
-        for c in range(channels):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
-                    out[n, c, i, j] = (np.abs(window) ** p).sum() ** (1 / p)
-    return out
-
-
-def lp_pool2d_forward(x, norm_type, kernel_size, stride=None, padding=0):
-    """Fast Lp pooling (a sum pool of ``|x|^p``); returns ``(out, LPPool2dCache)``."""
-    fn = "lp_pool2d_forward"
-    p = _norm_type(fn, norm_type)
-    kernel, stride, pad = _pool_params(fn, x, kernel_size, stride, padding)
-    shape = _out_shape(x.shape, kernel, stride, pad)
-    total = _window_sum(pad2d(_abs_power(x, p), _pad_all(pad)), kernel, stride, shape[2:])
-    out = np.sqrt(total) if p == 2 else total ** (1 / p)
-    return out, LPPool2dCache(x, p, kernel, stride, pad, out)
-
-
-def lp_pool2d_backward(dout, cache):
-    """Gradient of Lp pooling: ``dx = sign(x) |x|^(p-1) * sum over windows of dout / out^(p-1)``.
-
-    Returns
-    -------
-    dx : ndarray, shape (N, C, H, W)
-        Windows whose norm is 0 pass no gradient.
-    """
-    fn = "lp_pool2d_backward"
-    dout = _check_backward(fn, dout, cache, LPPool2dCache, _cache_out_shape(cache, LPPool2dCache))
-    x, p, kernel, stride, pad, out = cache
-    scale = np.zeros_like(out)
-    if p == 1:
-        scale[out > 0] = 1
-    else:
-        np.power(out, 1 - p, out=scale, where=out > 0)
-    g = _crop(_window_sum_backward(dout * scale, _padded_shape(x.shape, pad), kernel, stride),
-              pad, x.shape)
-    if p == 2:
-        return g * x
-    if p == 1:
-        return g * np.sign(x)
-    return g * (np.sign(x) * np.abs(x) ** (p - 1))
-
-
-def lp_pool2d_backward_naive(dout, cache):
-    """Lp pooling backward with loops over ``n, c, i, j`` (recomputes each window's norm)."""
-    fn = "lp_pool2d_backward_naive"
-    dout = _check_backward(fn, dout, cache, LPPool2dCache, _cache_out_shape(cache, LPPool2dCache))
-    x, p, (kh, kw), (sh, sw), pad, _ = cache
-    xp = pad2d(x, _pad_all(pad))
-    dxp = np.zeros_like(xp)
-    n_batch, channels, h_out, w_out = dout.shape
-    for n in range(n_batch):
-        for c in range(channels):
-            for i in range(h_out):
-                for j in range(w_out):
-                    rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
-                    window = xp[n, c, rows, cols]
-                    norm = (np.abs(window) ** p).sum() ** (1 / p)
-                    if norm > 0:  # d norm / d x = sign(x) (|x| / norm)^(p-1)
-                        local = np.sign(window) * (np.abs(window) / norm) ** (p - 1)
-                        dxp[n, c, rows, cols] += dout[n, c, i, j] * local
-    return _crop(dxp, pad, x.shape)
+                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    dxp[n, c, rows, cols] += dout[n, c, i, j]
+    return crop(dxp, pad, x.shape[2:])

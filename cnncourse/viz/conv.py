@@ -16,12 +16,15 @@ Used by the chapters ``book/convolution`` and ``book/padding-stride``.
 """
 from __future__ import annotations
 
-import numbers
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from .. import functional as F
+from ..arithmetic import receptive_field
+from ..checks import is_int, pair
+from ..functional.window import window_slices
+from ..geometry import effective_kernel, out_hw, out_length, resolve_padding, transpose_out_length
 from .player import BookAnimation
 from .style import BOOK_DPI, FONT_SIZE, LINE_STYLES, MAX_WIDTH_IN, annotate_cells, fit_width, text_color_for
 
@@ -35,39 +38,22 @@ INPUT, PAD, WINDOW, OUT_DONE, OUT_NOW, OUT_TODO, ZERO_INSERT = (
     "#a6cee3", "#ffffff", "#1f78b4", "#b2dfdb", "#00796b", "#ffffff", "#f2f2f2")
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _pair(value, name: str, fn: str, min_value: int) -> tuple[int, int]:
-    if _is_int(value):
-        value = (value, value)
-    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value)):
-        raise TypeError(f"{fn}: {name} must be an int or a pair of ints (h, w), got {value!r}")
-    if min(value) < min_value:
-        raise ValueError(f"{fn}: {name} must be >= {min_value}, got {value!r}")
-    return int(value[0]), int(value[1])
-
-
 def _resolve_padding(padding, kernel, dilation, stride, fn) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) from an int, a pair, a 4-tuple or 'valid'/'same'/'full'."""
-    eff = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    if isinstance(padding, str):
-        if padding == "valid":
-            return (0, 0, 0, 0)
-        if padding == "full":
-            return (eff[0], eff[0], eff[1], eff[1])
-        if padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"{fn}: padding='same' needs stride 1, got stride {stride}")
-            return (eff[0] // 2, eff[0] - eff[0] // 2, eff[1] // 2, eff[1] - eff[1] // 2)
-        raise ValueError(f"{fn}: padding must be an int, a pair, 'valid', 'same' or 'full', got {padding!r}")
-    if isinstance(padding, (tuple, list)) and len(padding) == 4 and all(_is_int(p) for p in padding):
+    """(top, bottom, left, right) from an int, a pair, 'valid'/'same' (as conv2d, through
+    :func:`cnncourse.geometry.resolve_padding`), and two extras for the drawings: 'full'
+    (``d(k - 1)`` on each side) and an explicit 4-tuple."""
+    if padding == "full":
+        eff = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return (eff[0], eff[0], eff[1], eff[1])
+    if isinstance(padding, (tuple, list)) and len(padding) == 4 and all(is_int(p) for p in padding):
         if min(padding) < 0:
             raise ValueError(f"{fn}: padding must be >= 0, got {padding!r}")
         return tuple(int(p) for p in padding)
-    ph, pw = _pair(padding, "padding", fn, 0)
-    return (ph, ph, pw, pw)
+    if isinstance(padding, str) and padding not in ("valid", "same"):
+        raise ValueError(f"{fn}: padding must be an int, a pair, 'valid', 'same' or 'full', "
+                         f"got {padding!r}")
+    (top, bottom), (left, right) = resolve_padding(padding, kernel, stride, dilation, fn)
+    return (top, bottom, left, right)
 
 
 def conv_layout(input_size, kernel_size, padding=0, stride=1, dilation=1, fn="conv_layout") -> dict:
@@ -91,22 +77,22 @@ def conv_layout(input_size, kernel_size, padding=0, stride=1, dilation=1, fn="co
     ValueError
         When the (dilated) kernel does not fit in the padded input, naming the sizes.
     """
-    h, w = _pair(input_size, "input_size", fn, 1)
-    k = _pair(kernel_size, "kernel_size", fn, 1)
-    s = _pair(stride, "stride", fn, 1)
-    d = _pair(dilation, "dilation", fn, 1)
+    h, w = pair(input_size, fn, "input_size", 1)
+    k = pair(kernel_size, fn, "kernel_size", 1)
+    s = pair(stride, fn, "stride", 1)
+    d = pair(dilation, fn, "dilation", 1)
     pad = _resolve_padding(padding, k, d, s, fn)
     hp, wp = h + pad[0] + pad[1], w + pad[2] + pad[3]
-    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    span = (effective_kernel(k[0], d[0]), effective_kernel(k[1], d[1]))
     if span[0] > hp or span[1] > wp:
         raise ValueError(f"{fn}: the kernel spans {span[0]}x{span[1]} cells (kernel_size={k}, "
                          f"dilation={d}) but the padded input is only {hp}x{wp} "
                          f"(input {h}x{w}, padding {pad}): the output would be empty")
-    ho, wo = (hp - span[0]) // s[0] + 1, (wp - span[1]) // s[1] + 1
+    ho, wo = out_hw((h, w), k, s, ((pad[0], pad[1]), (pad[2], pad[3])), d)
     visited = np.zeros((hp, wp), dtype=bool)
     for i in range(ho):
         for j in range(wo):
-            visited[i * s[0]: i * s[0] + span[0]: d[0], j * s[1]: j * s[1] + span[1]: d[1]] = True
+            visited[window_slices(i, j, k, s, d)] = True
     return dict(input=(h, w), kernel=k, stride=s, dilation=d, padding=pad, padded=(hp, wp),
                 output=(ho, wo), visited=visited)
 
@@ -129,16 +115,6 @@ def _cell(ax, x0, y0, r, c, face, edge="#555555", ls="-", hatch=None, lw=0.8, te
         if tcolor is None:
             tcolor = text_color_for(face)
         ax.text(x0 + c + 0.5, y0 + r + ty, text, ha="center", va="center", fontsize=fontsize, color=tcolor)
-
-
-def _correlate(xp: np.ndarray, kernel: np.ndarray, s, d, out_shape) -> np.ndarray:
-    out = np.zeros(out_shape)
-    kh, kw = kernel.shape
-    for i in range(out_shape[0]):
-        for j in range(out_shape[1]):
-            win = xp[i * s[0]: i * s[0] + d[0] * (kh - 1) + 1: d[0], j * s[1]: j * s[1] + d[1] * (kw - 1) + 1: d[1]]
-            out[i, j] = np.sum(win * kernel)
-    return out
 
 
 def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation=1, step=0, *, x=None,
@@ -176,7 +152,7 @@ def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation
     top, _, left, _ = lay["padding"]
     hp, wp = lay["padded"]
     ho, wo = lay["output"]
-    if step is not None and not (_is_int(step) and 0 <= step < ho * wo):
+    if step is not None and not (is_int(step) and 0 <= step < ho * wo):
         raise ValueError(f"{fn}: step must be an int in [0, {ho * wo - 1}], got {step!r}")
     if ax is None:
         cell = min(0.5, MAX_WIDTH_IN / (wp + wo + 2.5))
@@ -188,7 +164,9 @@ def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation
         xp = np.zeros((hp, wp))
         xp[top: top + h, left: left + w] = x
         if kernel is not None:
-            out_vals = _correlate(xp, kernel, s, d, (ho, wo))
+            # the numbers in the output come from functional.conv2d on the padded input
+            out_vals = F.conv2d(xp[None, None], np.asarray(kernel, dtype=float)[None, None],
+                                stride=s, dilation=d)[0, 0]
     win = set()
     oi = oj = None
     if step is not None:
@@ -311,7 +289,7 @@ def animate_conv1d(x, kernel, padding=0, stride=1, dilation=1, *, max_frames=40,
     """
     x = np.asarray(x, dtype=float).reshape(1, -1)
     kernel = np.asarray(kernel, dtype=float).reshape(1, -1)
-    if not _is_int(padding):
+    if not is_int(padding):
         raise TypeError(f"animate_conv1d: padding must be an int, got {padding!r}")
     return animate_conv2d(x=x, kernel=kernel, padding=(0, padding), stride=(1, stride), dilation=(1, dilation),
                           max_frames=max_frames, interval=interval, dpi=dpi,
@@ -339,12 +317,12 @@ def transpose_layout(input_size, kernel_size, stride=1, padding=0, output_paddin
         (size of the spread-out, padded input), ``output`` and ``is_input`` (bool mask of the
         grid cells that hold an input pixel).
     """
-    h, w = _pair(input_size, "input_size", fn, 1)
-    k = _pair(kernel_size, "kernel_size", fn, 1)
-    s = _pair(stride, "stride", fn, 1)
-    p = _pair(padding, "padding", fn, 0)
-    a = _pair(output_padding, "output_padding", fn, 0)
-    d = _pair(dilation, "dilation", fn, 1)
+    h, w = pair(input_size, fn, "input_size", 1)
+    k = pair(kernel_size, fn, "kernel_size", 1)
+    s = pair(stride, fn, "stride", 1)
+    p = pair(padding, fn, "padding", 0)
+    a = pair(output_padding, fn, "output_padding", 0)
+    d = pair(dilation, fn, "dilation", 1)
     for ax_ in (0, 1):
         if a[ax_] >= max(s[ax_], d[ax_]):
             raise ValueError(f"{fn}: output_padding must be smaller than stride or dilation "
@@ -354,7 +332,7 @@ def transpose_layout(input_size, kernel_size, stride=1, padding=0, output_paddin
                              f"= {d[ax_] * (k[ax_] - 1)}, got padding={p}")
     pad = tuple(v for ax_ in (0, 1) for v in (d[ax_] * (k[ax_] - 1) - p[ax_], d[ax_] * (k[ax_] - 1) - p[ax_] + a[ax_]))
     grid = ((h - 1) * s[0] + 1 + pad[0] + pad[1], (w - 1) * s[1] + 1 + pad[2] + pad[3])
-    out = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + a[i] + 1 for i, n in enumerate((h, w)))
+    out = tuple(transpose_out_length(n, k[i], s[i], p[i], a[i], d[i]) for i, n in enumerate((h, w)))
     is_input = np.zeros(grid, dtype=bool)
     is_input[pad[0]: pad[0] + (h - 1) * s[0] + 1: s[0], pad[2]: pad[2] + (w - 1) * s[1] + 1: s[1]] = True
     return dict(input=(h, w), kernel=k, stride=s, dilation=d, padding=p, output_padding=a, pad=pad,
@@ -377,7 +355,7 @@ def draw_conv_transpose2d(input_size, kernel_size, stride=1, padding=0, output_p
     gh, gw = lay["grid"]
     ho, wo = lay["output"]
     (kh, kw), d = lay["kernel"], lay["dilation"]
-    if step is not None and not (_is_int(step) and 0 <= step < ho * wo):
+    if step is not None and not (is_int(step) and 0 <= step < ho * wo):
         raise ValueError(f"draw_conv_transpose2d: step must be an int in [0, {ho * wo - 1}], got {step!r}")
     if ax is None:
         cell = min(0.45, MAX_WIDTH_IN / (gw + wo + 2.5))
@@ -473,18 +451,14 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=FONT_SI
     for i, layer in enumerate(layers):
         t = tuple(layer) if isinstance(layer, (tuple, list)) else (layer,)
         t = t + (1, 0, 1)[len(t) - 1:]
-        if len(t) != 4 or not all(_is_int(v) for v in t) or t[0] < 1 or t[1] < 1 or t[2] < 0 or t[3] < 1:
+        if len(t) != 4 or not all(is_int(v) for v in t) or t[0] < 1 or t[1] < 1 or t[2] < 0 or t[3] < 1:
             raise ValueError(f"{fn}: layer {i} must be (kernel_size, stride, padding, dilation) ints, got {layer!r}")
         norm.append(t)
     if input_length is None:
-        rf, jump = 1, 1
-        for k, s, p, d in norm:
-            rf += d * (k - 1) * jump
-            jump *= s
-        input_length = rf + 4
+        input_length = (receptive_field(norm)[-1].size if norm else 1) + 4
     sizes = [input_length]
     for k, s, p, d in norm:
-        n = (sizes[-1] + 2 * p - d * (k - 1) - 1) // s + 1
+        n = out_length(sizes[-1] + 2 * p, k, s, d)
         if n <= 0:
             raise ValueError(f"{fn}: input_length={input_length} is too short for layer {len(sizes) - 1}")
         sizes.append(n)
@@ -579,7 +553,7 @@ def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shar
     fn = "draw_connectivity"
     if kind not in ("dense", "local", "shared"):
         raise ValueError(f"{fn}: kind must be 'dense', 'local' or 'shared', got {kind!r}")
-    if not (_is_int(n_inputs) and _is_int(kernel_size) and 1 <= kernel_size <= n_inputs):
+    if not (is_int(n_inputs) and is_int(kernel_size) and 1 <= kernel_size <= n_inputs):
         raise ValueError(f"{fn}: need ints with 1 <= kernel_size <= n_inputs, got "
                          f"n_inputs={n_inputs!r}, kernel_size={kernel_size!r}")
     if ax is None:
