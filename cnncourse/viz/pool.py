@@ -176,7 +176,7 @@ def plot_maps(maps, titles=None, ncols: int | None = None, cmap: str = "gray",
     maps : sequence of ndarray (H, W), or ndarray (K, H, W)
     titles : sequence of str, optional
     ncols : int, optional
-        Default: all in one row up to 8.
+        Default: as many as fit in the book's width at 1.6 in per panel (4).
     cmap : str
     size : float
         Size of each panel in inches.
@@ -192,7 +192,8 @@ def plot_maps(maps, titles=None, ncols: int | None = None, cmap: str = "gray",
         raise ValueError("plot_maps: maps must be a non-empty sequence of 2D arrays, "
                          f"got shapes {[m.shape for m in maps]}")
     k = len(maps)
-    ncols = min(k, 8) if ncols is None else ncols
+    # default: as many columns as fit at 1.6 in each, so titles at the book's font size do not collide
+    ncols = min(k, max(1, int(MAX_WIDTH_IN // 1.6))) if ncols is None else ncols
     nrows = -(-k // ncols)
     if size * ncols > MAX_WIDTH_IN:
         size = MAX_WIDTH_IN / ncols

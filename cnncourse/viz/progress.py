@@ -3,9 +3,9 @@
 With a kernel, :func:`progress_bar` is ``tqdm.auto.tqdm`` (a widget in Jupyter, text in a
 terminal). When the book is built, its Sphinx extension (``book/_ext/cnn_exercises.py``) sets
 ``CNNCOURSE_STATIC_OUTPUT=1`` for the kernels it starts: the bar is then plain text on stdout
-that is drawn only when closed, at most 76 columns wide, so the saved output
+that is drawn only when closed, without a bar, so the saved output
 (after myst-nb folds carriage returns) is one final line such as
-``epoch 6/6: 100%|##########| 96/96 [00:03, acc=0.970, loss=0.1234]``: no widget to freeze.
+``epoch 6/6: 96/96 batch in 00:03, acc=0.970, loss=0.1234``: no widget to freeze.
 """
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def progress_bar(**kwargs):
             def refresh(self, *args, **kwargs):
                 return None
 
-        kwargs.update(file=sys.stdout, mininterval=float("inf"), ncols=76, ascii=True, dynamic_ncols=False,
-                      bar_format="{l_bar}{bar:10}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
+        # no bar (the line is written once, complete) and no truncation: every number stays whole
+        kwargs.update(file=sys.stdout, mininterval=float("inf"), ncols=None, ascii=True, dynamic_ncols=False,
+                      bar_format="{desc}{n_fmt}/{total_fmt} {unit} in {elapsed}{postfix}")
         return FinalLine(**kwargs)
     from tqdm.auto import tqdm
 

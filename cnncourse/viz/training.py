@@ -50,12 +50,12 @@ def plot_history(histories, title: str | None = None, size=(MAX_WIDTH_IN, 3.4)):
         colour = f"C{k}"
         epochs = np.arange(1, len(h.train_loss) + 1)
         prefix = f"{name} " if name else ""
-        marker = MARKERS[k % len(MARKERS)]
+        marker = MARKERS[(2 * k) % len(MARKERS)]   # train and validation: a marker of their own per run
         kw = dict(color=colour, marker=marker, markersize=5)
         ax_loss.plot(epochs, h.train_loss, ls="-", label=f"{prefix}train", **kw)
         ax_acc.plot(epochs, h.train_acc, ls="-", **kw)
         if h.val_loss:
-            kw.update(marker=MARKERS[(k + 1) % len(MARKERS)], mfc="white")
+            kw.update(marker=MARKERS[(2 * k + 1) % len(MARKERS)], mfc="white")
             ax_loss.plot(epochs, h.val_loss, ls="--", label=f"{prefix}validation", **kw)
             ax_acc.plot(epochs, h.val_acc, ls="--", **kw)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")

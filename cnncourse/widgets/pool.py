@@ -325,6 +325,9 @@ class PoolRoutingExplorer(_KeywordExplorer):
 
         fig, grid = plt.subplots(2, 2, figsize=(MAX_WIDTH_IN, 6.2))
         grid[0, 1].axis("off")
+        grid[0, 1].text(0.05, 0.5, f"{self.kind} pool\nwindow {self.kernel_size}×{self.kernel_size}\n"
+                        f"stride {self.stride}\noutput ({self.i}, {self.j})", va="center", ha="left",
+                        transform=grid[0, 1].transAxes)
         axes = [grid[0, 0], grid[1, 0], grid[1, 1]]
         _grid(axes[0], self.x, "input x", "{:.2g}")
         _grid(axes[1], self.dx, f"dx for dout = 1 at ({self.i}, {self.j})", "{:.2g}", cmap="Greens")
