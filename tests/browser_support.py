@@ -256,6 +256,18 @@ _PASSIVE_JS = r"""
 
   // ---- wider than the viewport, or than the box that clips or scrolls it: only code may scroll
   const wide = [];
+  const what = (c) => {   // the text, the TeX source of math, and the section it sits in
+    let text = c.textContent.trim();
+    const mj = c.closest('mjx-container');
+    if (mj && window.MathJax && MathJax.startup && MathJax.startup.document) {
+      try { const items = MathJax.startup.document.getMathItemsWithin(mj.parentElement);
+            const item = items.find(i => i.typesetRoot === mj) || items[0];
+            if (item) text = 'TeX ' + item.math.trim(); } catch (e) {}
+    }
+    const sec = c.closest('section');
+    const h = sec && sec.querySelector('h1, h2, h3, h4');
+    return text.slice(0, 60).replace(/\s+/g, ' ') + (h ? ` [section "${h.textContent.trim().replace(/[#¶]$/, '').slice(0, 50)}"]` : '');
+  };
   const walk = (parent, clip, clipEl) => {
     for (const c of parent.children) {
       const cs = getComputedStyle(c);
@@ -269,7 +281,7 @@ _PASSIVE_JS = r"""
           const verdict = !clipEl ? 'overflows the page' : scrolls ? 'scrolls sideways' : 'is cut off';
           wide.push(`${describe(c)} ${Math.round(r.width)}px wide (x ${Math.round(r.left)}..${Math.round(r.right)}) ${verdict}` +
                     (clipEl ? ` in ${describe(clipEl)} (x ${Math.round(clip.left)}..${Math.round(clip.right)})` : '') +
-                    ': ' + c.textContent.trim().slice(0, 40).replace(/\s+/g, ' '));
+                    ': ' + what(c));
         }
         continue;   // report the outermost offender only
       }
