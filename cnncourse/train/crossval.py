@@ -163,8 +163,9 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
     losses = np.zeros((len(values), k))
     bar = None
     if progress:
-        from ..viz.progress import progress_bar  # one plain final line in the built book
-        bar = progress_bar(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
+        # tqdm.auto (Pyodide-safe, cnncourse._platform); one plain final line in the built book
+        from ..viz.progress import progress_bar as tqdm
+        bar = tqdm(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
     try:
         for i, value in enumerate(values):
             for f in range(k):

@@ -128,8 +128,9 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int, ba
     history = History()
     bar = None
     if progress:
-        from ..viz.progress import progress_bar  # one plain final line in the built book
-        bar = progress_bar(total=epochs * n_batches, unit="batch", leave=True)
+        # tqdm.auto (Pyodide-safe, cnncourse._platform); one plain final line in the built book
+        from ..viz.progress import progress_bar as tqdm
+        bar = tqdm(total=epochs * n_batches, unit="batch", leave=True)
     epoch = 0
     try:
         for epoch in range(1, epochs + 1):
