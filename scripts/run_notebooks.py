@@ -11,6 +11,7 @@ fresh kernel started in book/ (as Jupyter and the book build do); the time it to
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,9 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+# saved outputs as the book shows them: progress bars as one plain final line, not a widget
+# (cnncourse/viz/progress.py); the kernels started below inherit it
+os.environ["CNNCOURSE_STATIC_OUTPUT"] = "1"
 
 
 def run(path: Path, timeout: int = 600) -> float:

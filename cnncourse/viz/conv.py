@@ -25,6 +25,7 @@ from ..arithmetic import receptive_field
 from ..checks import is_int, pair
 from ..functional.window import window_slices
 from ..geometry import effective_kernel, out_hw, out_length, resolve_padding, transpose_out_length
+
 from .player import BookAnimation
 from .style import BOOK_DPI, FONT_SIZE, LINE_STYLES, MAX_WIDTH_IN, annotate_cells, fit_width, text_color_for
 

@@ -1,7 +1,7 @@
 """Progress bars that suit where the output ends up: live in Jupyter, one plain line in the book.
 
 With a kernel, :func:`progress_bar` is ``tqdm.auto.tqdm`` (a widget in Jupyter, text in a
-terminal). When the book is built, its Sphinx extension (``book/_ext/cnn_exercises.py``) sets
+terminal; through :func:`cnncourse._platform.tqdm`, so it also works under Pyodide). When the book is built, its Sphinx extension (``book/_ext/cnn_exercises.py``) sets
 ``CNNCOURSE_STATIC_OUTPUT=1`` for the kernels it starts: the bar is then plain text on stdout
 that is drawn only when closed, without a bar, so the saved output
 (after myst-nb folds carriage returns) is one final line such as
@@ -33,6 +33,6 @@ def progress_bar(**kwargs):
         kwargs.update(file=sys.stdout, mininterval=float("inf"), ncols=None, ascii=True, dynamic_ncols=False,
                       bar_format="{desc}{n_fmt}/{total_fmt} {unit} in {elapsed}{postfix}")
         return FinalLine(**kwargs)
-    from tqdm.auto import tqdm
+    from .._platform import tqdm   # tqdm.auto, without its monitor thread under Pyodide
 
     return tqdm(**kwargs)
