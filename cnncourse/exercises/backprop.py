@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view as _windows
 
 from ._core import Case, Exercise, Mistake, register
 
@@ -12,9 +13,7 @@ CHAPTER = "backprop"
 
 def relu_backward(dout, x):
     """Gradient of ReLU: ``dout`` where ``x > 0`` and 0 elsewhere (also at ``x == 0``)."""
-    from cnncourse.functional import relu_backward as reference
-
-    return reference(dout, x)
+    return dout * (x > 0)
 
 
 def _relu_cases(rng):
@@ -76,6 +75,10 @@ register(Exercise(
     ],
     explanation="Where the unit was active (x > 0) ReLU is the identity and passes the gradient "
                 "through; where it was not, its output did not depend on x, so the gradient is 0.",
+    solution_code='''\
+def relu_backward(dout, x):
+    return dout * (x > 0)
+''',
 ))
 
 
@@ -83,9 +86,10 @@ register(Exercise(
 
 def softmax_ce_grad(logits, y):
     """Gradient of the mean softmax cross-entropy w.r.t. ``logits`` (N, C): ``(softmax - onehot) / N``."""
-    from cnncourse.functional import cross_entropy_backward, cross_entropy_forward
-
-    return cross_entropy_backward(1.0, cross_entropy_forward(logits, y)[1])
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    s = e / e.sum(axis=1, keepdims=True)
+    s[np.arange(len(y)), y] -= 1
+    return s / len(y)
 
 
 def _ce_cases(rng):
@@ -94,6 +98,8 @@ def _ce_cases(rng):
         Case((np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 5.0]]), np.array([0, 1])), description="two samples"),
         Case((np.array([[1000.0, 0.0], [-1000.0, 1000.0]]), np.array([1, 1])),
              description="huge logits (subtract the max!)"),
+        Case((np.array([[1000.0, 0.0], [0.0, 1.0]]), np.array([0, 1])),
+             description="one row far below the batch's maximum (each row's own max!)"),
     ]
     for _ in range(4):
         N, C = rng.integers(1, 7), rng.integers(2, 6)
@@ -107,9 +113,22 @@ def _ce_no_mean(logits, y):  # sum instead of mean
 
 
 def _ce_no_onehot(logits, y):  # softmax / N, the target never subtracted
-    from cnncourse.functional import softmax
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) / logits.shape[0]
 
-    return softmax(logits, axis=1) / logits.shape[0]
+
+def _ce_global_max(logits, y):  # subtracted the batch's maximum instead of each row's
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(logits - logits.max())
+        return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y]) / len(y)
+
+
+def _overflowed(got, expected, case):
+    """Non-finite rows of ``got`` are exactly rows whose own maximum overflows np.exp."""
+    if not (isinstance(got, np.ndarray) and got.shape == expected.shape):
+        return False
+    bad = ~np.isfinite(got).all(axis=1)
+    return bool(bad.any()) and bool(np.all(case.args[0][bad].max(axis=1) > 709))
 
 
 def _ce_unstable(logits, y):  # softmax without subtracting the max: inf / inf = nan
@@ -146,19 +165,33 @@ register(Exercise(
         Mistake("sign", "Your gradient has the wrong sign: it is softmax - onehot (the "
                 "probability of the true class can only rise if its logit's gradient is "
                 "negative).", wrong=_ce_sign),
+        Mistake("global max", "Your answer has NaN in a row whose logits are far below the "
+                "batch's maximum: you subtracted ONE maximum for the whole batch, so np.exp "
+                "underflows to 0 in every entry of that row and 0 / 0 = NaN. Subtract each "
+                "row's own maximum: logits.max(axis=1, keepdims=True).", wrong=_ce_global_max),
         Mistake("overflow", "Your answer contains NaN or inf: exp of a large logit overflows. "
                 "Subtract each row's maximum before exponentiating; softmax does not change.",
-                when=lambda got, expected, case: isinstance(got, np.ndarray)
-                and got.shape == expected.shape and not np.all(np.isfinite(got))),
+                when=_overflowed),
     ],
     examples_wrong=[
         (_ce_no_mean, "divide by N"),
         (_ce_no_onehot, "one-hot"),
         (_ce_sign, "wrong sign"),
         (_ce_unstable, "maximum"),
+        (_ce_global_max, "each row's own maximum"),
     ],
     explanation="d(-log s_y)/dz_k = s_k - [k == y]: the softmax Jacobian and the log cancel into "
                 "the simplest gradient in deep learning. The mean over the batch divides by N.",
+    solution_code='''\
+def softmax_ce_grad(logits, y):
+    # softmax is unchanged, exp cannot overflow
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    s = np.exp(shifted)
+    s /= s.sum(axis=1, keepdims=True)
+    # minus the one-hot target
+    s[np.arange(len(y)), y] -= 1
+    return s / len(y)
+''',
 ))
 
 
@@ -169,10 +202,14 @@ def conv_backward(x, w, b, dout):
 
     x (N, C_in, H, W), w (C_out, C_in, kH, kW), b (C_out,), dout (N, C_out, H_out, W_out).
     """
-    from cnncourse.functional import conv2d_backward, conv2d_forward
-
-    _, cache = conv2d_forward(x, w, b)
-    return tuple(conv2d_backward(dout, cache))
+    _, _, kH, kW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dw = np.einsum("nohw,nchwuv->ocuv", dout, _windows(x, (kH, kW), axis=(2, 3)))
+    dx = np.zeros(x.shape, dtype=np.result_type(x, w, dout))
+    for u in range(kH):
+        for v in range(kW):
+            dx[:, :, u:u + H_out, v:v + W_out] += np.einsum("nohw,oc->nchw", dout, w[:, :, u, v])
+    return dx, dw, dout.sum(axis=(0, 2, 3))
 
 
 def _conv_case(rng, N, C_in, H, W, C_out, kH, kW, description):
@@ -264,6 +301,25 @@ register(Exercise(
                 "(times the window) and to the bias (as is). Summed over all output pixels these "
                 "are a full convolution of dout with the kernel (dx), a cross-correlation of x "
                 "with dout (dw) and a sum (db).",
+    solution_code='''\
+def conv_backward(x, w, b, dout):
+    N, C_out, H_out, W_out = dout.shape
+    _, _, kH, kW = w.shape
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for o in range(C_out):
+            for i in range(H_out):
+                for j in range(W_out):
+                    g = dout[n, o, i, j]
+                    # back onto the window
+                    dx[n, :, i : i + kH, j : j + kW] += g * w[o]
+                    # the window, weighted
+                    dw[o] += g * x[n, :, i : i + kH, j : j + kW]
+    # added everywhere
+    db = dout.sum(axis=(0, 2, 3))
+    return dx, dw, db
+''',
 ))
 
 
@@ -275,10 +331,14 @@ def maxpool_backward(x, dout, kernel_size, stride):
     Each ``dout[i, j]`` goes to the FIRST maximum (row-major) of its window; overlapping
     windows add up.
     """
-    from cnncourse.functional import max_pool2d_backward, max_pool2d_forward
-
-    _, cache = max_pool2d_forward(x[None, None], kernel_size, stride)
-    return max_pool2d_backward(dout[None, None], cache)[0, 0]
+    k, s = kernel_size, stride
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            window = x[i * s:i * s + k, j * s:j * s + k]
+            a, b = divmod(int(np.argmax(window)), window.shape[1])
+            dx[i * s + a, j * s + b] += dout[i, j]
+    return dx
 
 
 def _pool_case(x, k, s, description, rng=None):
@@ -328,10 +388,12 @@ def _maxpool_overwrite(x, dout, kernel_size, stride):  # = instead of +=
 
 
 def _maxpool_spread(x, dout, kernel_size, stride):  # average-pool backward instead
-    from cnncourse.functional import avg_pool2d_backward, avg_pool2d_forward
-
-    _, cache = avg_pool2d_forward(x[None, None], kernel_size, stride)
-    return avg_pool2d_backward(dout[None, None], cache)[0, 0]
+    k, s = kernel_size, stride
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            dx[i * s:i * s + k, j * s:j * s + k] += dout[i, j] / (k * k)
+    return dx
 
 
 register(Exercise(
@@ -372,4 +434,17 @@ register(Exercise(
                 "so the gradient flows only to the winner. Ties need a rule that matches the "
                 "forward pass (the first maximum, as PyTorch), and overlapping windows "
                 "accumulate.",
+    solution_code='''\
+def maxpool_backward(x, dout, kernel_size, stride):
+    k, s = kernel_size, stride
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            window = x[i * s : i * s + k, j * s : j * s + k]
+            # the first maximum
+            a, b = np.unravel_index(np.argmax(window), window.shape)
+            # += : windows may overlap
+            dx[i * s + a, j * s + b] += dout[i, j]
+    return dx
+''',
 ))

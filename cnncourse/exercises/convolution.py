@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnncourse import filters as _filters
+
 from ._core import Case, Exercise, Mistake, register
+from ._refops import correlate_valid as _correlate_valid
+from ._refops import frozen as _frozen
 
 CHAPTER = "convolution"
 
-
-def _correlate_valid(x, k):
-    from cnncourse.signal import correlate2d
-
-    return correlate2d(x, k, mode="valid")
+# Private copies, taken at import: a notebook that rebinds or edits filters.SOBEL_X cannot
+# change what the checker expects.
+_SOBEL_X = _frozen(_filters.SOBEL_X)
+_SOBEL_Y = _frozen(_filters.SOBEL_Y)
 
 
 # --------------------------------------------------------------------------- conv.convolve2d
@@ -22,9 +25,7 @@ def convolve2d_valid(x, k):
     ``out[i, j] = sum_{u, v} x[i + u, j + v] * k[kH - 1 - u, kW - 1 - v]``; equal to
     ``cnncourse.signal.convolve2d(x, k, mode='valid')`` and ``scipy.signal.convolve2d``.
     """
-    from cnncourse.signal import convolve2d
-
-    return convolve2d(x, k, mode="valid")
+    return _correlate_valid(x, np.asarray(k)[::-1, ::-1])
 
 
 def _conv_cases(rng):
@@ -85,6 +86,17 @@ register(Exercise(
     explanation="Flip the kernel in both directions, then slide it as in cross-correlation. On "
                 "the 1x3 and 3x1 kernels only one of the two flips changes anything, which is "
                 "why they catch a half flip.",
+    solution_code='''\
+def convolve2d_valid(x, k):
+    H, W = x.shape
+    kH, kW = k.shape
+    flipped = k[::-1, ::-1]                 # rotate by 180 degrees
+    out = np.zeros((H - kH + 1, W - kW + 1))
+    for i in range(H - kH + 1):
+        for j in range(W - kW + 1):
+            out[i, j] = np.sum(x[i:i + kH, j:j + kW] * flipped)
+    return out
+''',
 ))
 
 
@@ -93,10 +105,8 @@ register(Exercise(
 def edge_magnitude(image):
     """Sobel edge strength: ``sqrt(gx**2 + gy**2)`` with gx, gy the valid cross-correlations
     of ``image`` (H, W) with ``cnncourse.filters.SOBEL_X`` and ``SOBEL_Y``; shape (H-2, W-2)."""
-    from cnncourse.filters import SOBEL_X, SOBEL_Y
-
-    gx = _correlate_valid(image, SOBEL_X)
-    gy = _correlate_valid(image, SOBEL_Y)
+    gx = _correlate_valid(image, _SOBEL_X)
+    gy = _correlate_valid(image, _SOBEL_Y)
     return np.sqrt(gx**2 + gy**2)
 
 
@@ -116,15 +126,11 @@ def _sobel_cases(rng):
 
 
 def _gx_abs(image):
-    from cnncourse.filters import SOBEL_X
-
-    return np.abs(_correlate_valid(image, SOBEL_X))
+    return np.abs(_correlate_valid(image, _SOBEL_X))
 
 
 def _l1(image):
-    from cnncourse.filters import SOBEL_X, SOBEL_Y
-
-    return np.abs(_correlate_valid(image, SOBEL_X)) + np.abs(_correlate_valid(image, SOBEL_Y))
+    return np.abs(_correlate_valid(image, _SOBEL_X)) + np.abs(_correlate_valid(image, _SOBEL_Y))
 
 
 register(Exercise(
@@ -161,6 +167,12 @@ register(Exercise(
     explanation="Sobel x responds to intensity changing along W (vertical edges), Sobel y to "
                 "changes along H (horizontal edges); the gradient's length sqrt(gx^2 + gy^2) "
                 "does not depend on the edge's direction.",
+    solution_code='''\
+def edge_magnitude(image):
+    gx = signal.correlate2d(image, filters.SOBEL_X, mode="valid")
+    gy = signal.correlate2d(image, filters.SOBEL_Y, mode="valid")
+    return np.sqrt(gx ** 2 + gy ** 2)
+''',
 ))
 
 
@@ -168,9 +180,15 @@ register(Exercise(
 
 def conv_matrix(input_shape, kernel):
     """The (H_out*W_out, H*W) matrix T with ``T @ x.ravel() == correlate2d(x, kernel, 'valid').ravel()``."""
-    from cnncourse.filters import conv_matrix as reference
-
-    return reference(input_shape, kernel)
+    H, W = input_shape
+    kH, kW = np.shape(kernel)
+    H_out, W_out = H - kH + 1, W - kW + 1
+    T = np.zeros((H_out * W_out, H * W))
+    for i in range(H_out):
+        for j in range(W_out):
+            for u in range(kH):
+                T[i * W_out + j, (i + u) * W + j:(i + u) * W + j + kW] = kernel[u]
+    return T
 
 
 def _toeplitz_cases(rng):
@@ -239,6 +257,19 @@ register(Exercise(
                 "row of T, the window becomes the positions of the kernel's weights in the "
                 "flattened image. The same kernel appears in every row, shifted: a Toeplitz "
                 "structure, block by block.",
+    solution_code='''\
+def conv_matrix(input_shape, kernel):
+    H, W = input_shape
+    kH, kW = kernel.shape
+    H_out, W_out = H - kH + 1, W - kW + 1
+    T = np.zeros((H_out * W_out, H * W))
+    for i in range(H_out):
+        for j in range(W_out):
+            for u in range(kH):
+                for v in range(kW):
+                    T[i * W_out + j, (i + u) * W + (j + v)] = kernel[u, v]
+    return T
+''',
 ))
 
 
@@ -258,8 +289,11 @@ EDGE_KERNEL = np.array([[1.0, 0.0, -1.0],
 EDGE_KERNEL.setflags(write=False)
 
 
+_T_MAP = _frozen(_correlate_valid(np.array(T_IMAGE), np.array(EDGE_KERNEL)))
+
+
 def _t_map():
-    return _correlate_valid(np.array(T_IMAGE), np.array(EDGE_KERNEL))
+    return np.array(_T_MAP)
 
 
 register(Exercise(
@@ -292,6 +326,15 @@ register(Exercise(
     explanation="Each output is the window's left-column sum minus its right-column sum: "
                 "negative on the left edges of the T's strokes (brightness rises to the right), "
                 "positive on their right edges, and small where the window sees no vertical change.",
+    solution_code='''\
+answer = np.zeros((4, 4))
+for i in range(4):
+    for j in range(4):
+        window = T_IMAGE[i:i + 3, j:j + 3]
+        # EDGE_KERNEL: left column minus right column
+        answer[i, j] = window[:, 0].sum() - window[:, 2].sum()
+print(answer)
+''',
 ))
 
 
@@ -319,8 +362,8 @@ register(Exercise(
         Mistake("filter per channel", "Each filter spans all the input channels and sums over "
                 "them: 10 filters give 10 output channels, not 10 * 3 = 30.",
                 when=lambda got, expected, case: "30" in str(got)),
-        Mistake("missing C_in", "A filter has a depth: the weight is (C_out, C_in, kH, kW) = "
-                "(10, 3, 5, 5), not (10, 5, 5).",
+        Mistake("missing C_in", "A filter has a depth: it spans all the input channels, so the "
+                "weight has four axes, (C_out, C_in, kH, kW), not three.",
                 when=lambda got, expected, case: "(10, 5, 5)" in str(got)),
         Mistake("layout", "cnncourse and PyTorch store a convolution's weight as (C_out, C_in, kH, kW): "
                 "(3, 10, 5, 5) is the layout of a TRANSPOSED convolution.",
@@ -333,4 +376,12 @@ register(Exercise(
     ],
     explanation="weight (C_out, C_in, kH, kW) = (10, 3, 5, 5); each filter sums its three "
                 "channel-wise correlations into one 28x28 map, so the output is (4, 10, 28, 28).",
+    solution_code='''\
+# a filter spans all 3 input channels; each filter gives one (32 - 5 + 1)-sided map
+answer = ((10, 3, 5, 5), (4, 10, 28, 28))
+
+# conv2d agrees
+out = F.conv2d(np.zeros((4, 3, 32, 32)), np.zeros(answer[0]))
+assert out.shape == answer[1]
+''',
 ))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnncourse import signal
-
 from ._core import Case, Exercise, Mistake, register
+from ._refops import correlate_valid as _correlate_valid
 
 CHAPTER = "first-convolution"
 
@@ -16,9 +15,10 @@ def correlate2d_valid(x, k):
     """Valid 2D cross-correlation of one image ``x`` (H, W) with one kernel ``k`` (kH, kW).
 
     ``out[i, j] = sum(x[i:i+kH, j:j+kW] * k)``, shape ``(H - kH + 1, W - kW + 1)``.
-    The book's version, written with loops, is :func:`cnncourse.signal.correlate2d`.
+    The book's version, written with loops, is :func:`cnncourse.signal.correlate2d`; this
+    reference is a private numpy copy, so rebinding the package's function changes nothing.
     """
-    return signal.correlate2d(x, k, mode="valid")
+    return _correlate_valid(x, k)
 
 
 def _xcorr_cases(rng):
@@ -67,7 +67,6 @@ register(Exercise(
            "without padding and return out (H - kH + 1, W - kW + 1) with "
            "out[i, j] = sum(x[i:i+kH, j:j+kW] * k). Do not flip the kernel.",
     reference=correlate2d_valid,
-    see_also=[signal._correlate2d_full],
     cases=_xcorr_cases,
     hints=[
         "The output has H - kH + 1 rows and W - kW + 1 columns: the kernel's top-left corner "
@@ -95,6 +94,16 @@ register(Exercise(
     explanation="Each output pixel is the dot product of the kernel with the window under it. "
                 "The loops run over the H - kH + 1 by W - kW + 1 positions of the window's "
                 "top-left corner; no padding, no flip.",
+    solution_code='''\
+def correlate2d_valid(x, k):
+    H, W = x.shape
+    kH, kW = k.shape
+    out = np.zeros((H - kH + 1, W - kW + 1))
+    for i in range(H - kH + 1):
+        for j in range(W - kW + 1):
+            out[i, j] = np.sum(x[i:i + kH, j:j + kW] * k)
+    return out
+''',
 ))
 
 
@@ -102,10 +111,8 @@ register(Exercise(
 
 def _output_shape():
     """N=8 RGB images of 33x28 (H x W), 16 filters of 5x3, stride 2, padding 1 per side."""
-    from cnncourse.arithmetic import conv_output_size
-
-    H_out = conv_output_size(33, 5, stride=2, padding=1)
-    W_out = conv_output_size(28, 3, stride=2, padding=1)
+    H_out = (33 + 2 * 1 - 5) // 2 + 1
+    W_out = (28 + 2 * 1 - 3) // 2 + 1
     return (8, 16, H_out, W_out)  # (8, 16, 16, 14)
 
 
@@ -130,8 +137,9 @@ register(Exercise(
                 wrong=(8, 16, 16, 15)),
         Mistake("total padding", "You counted the padding once: padding=1 adds 1 row at the top "
                 "AND 1 at the bottom, so the padded height is H + 2P.", wrong=(8, 16, 15, 14)),
-        Mistake("no +1", "You forgot the + 1: a window fits at position 0 too.",
-                wrong=(8, 16, 15, 13)),
+        Mistake("no +1", "(8, 16, 15, 13) comes from forgetting the + 1 (a window fits at "
+                "position 0 too) or from leaving out the padding, (33 - 5) // 2 + 1 = 15: "
+                "floor((H + 2P - kH) / S) + 1 has both.", wrong=(8, 16, 15, 13)),
         Mistake("H and W swapped", "H and W are swapped (or you gave NHWC): in NCHW the height "
                 "comes before the width, and the kernel 5x3 means kH=5, kW=3.",
                 wrong=(8, 16, 14, 16)),
@@ -149,6 +157,15 @@ register(Exercise(
     explanation="N is unchanged, C is the number of filters, and each spatial size follows "
                 "H_out = floor((H + 2P - F) / S) + 1: (33 + 2 - 5) // 2 + 1 = 16 and "
                 "(28 + 2 - 3) // 2 + 1 = 14.",
+    solution_code='''\
+H_out = (33 + 2 * 1 - 5) // 2 + 1   # floor((H + 2P - kH) / S) + 1 = 16
+W_out = (28 + 2 * 1 - 3) // 2 + 1   # floor((W + 2P - kW) / S) + 1 = 14
+answer = (8, 16, H_out, W_out)      # N unchanged, one channel per filter
+
+# conv2d itself agrees
+out = F.conv2d(np.zeros((8, 3, 33, 28)), np.zeros((16, 3, 5, 3)), stride=2, padding=1)
+assert out.shape == answer
+''',
 ))
 
 
@@ -161,7 +178,7 @@ register(Exercise(
     kind="choice",
     prompt="f is translation-equivariant when shifting the input shifts the output by the same "
            "amount: f(shift(x)) = shift(f(x)) (away from the borders). Which of these are? Give "
-           "the set of keys, e.g. {'a', 'c'}.",
+           "the keys of ALL the equivariant ones as a Python set of strings.",
     options={
         "a": "a 2D convolution with a 3x3 kernel, stride 1, 'same' padding",
         "b": "ReLU applied to every pixel",
@@ -184,21 +201,31 @@ register(Exercise(
                 "position, so shifting the input changes its output in no simple way.", wrong="d"),
         Mistake("position bias", "A bias that differs per pixel depends on the position: "
                 "shift then add is not add then shift.", wrong="e"),
-        Mistake("pointwise", "A pointwise operation such as ReLU is equivariant too: it does the "
-                "same thing at every position.", when=lambda got, expected, case: (
-                    "a" in got and "b" not in got)),
-        Mistake("convolution", "Convolution is the equivariant operation par excellence: the "
-                "same kernel at every position.", when=lambda got, expected, case: (
-                    "b" in got and "a" not in got)),
+        Mistake("too few", "Your set leaves out at least one equivariant operation. For each "
+                "option you left out, ask: does it do the same thing at every position? Then "
+                "shifting the input first or last gives the same result.",
+                when=lambda got, expected, case: not expected <= got),
     ],
     examples_wrong=[
         ({"a", "b", "c"}, "invariant"),
-        ("a", "ReLU is equivariant too"),
+        ("a", "leaves out at least one"),
         ({"a", "b", "d"}, "fully connected"),
-        ("b", "same kernel at every position"),
+        ("b", "same thing at every position"),
     ],
     explanation="Convolution uses the same kernel at every position and ReLU does the same thing "
                 "to every pixel, so both commute with shifts. Global max pooling is invariant "
                 "(the output ignores the shift); a dense layer and a per-pixel bias depend on "
                 "the position.",
+    solution_code='''\
+# shift a random image by one pixel and compare "shift, then f" with "f, then shift"
+x = np.random.default_rng(0).standard_normal((1, 1, 12, 12))
+shift = lambda a: np.roll(a, 1, axis=-1)
+inner = (..., slice(2, -2), slice(2, -2))            # away from the borders
+conv = lambda a: F.conv2d(a, np.ones((1, 1, 3, 3)), padding=1)
+relu = lambda a: np.maximum(a, 0)
+assert np.allclose(conv(shift(x))[inner], shift(conv(x))[inner])   # (a) equivariant
+assert np.allclose(relu(shift(x)), shift(relu(x)))                 # (b) equivariant
+assert np.max(shift(x)) == np.max(x)   # (c) global max: the same number, invariant
+answer = {"a", "b"}
+''',
 ))

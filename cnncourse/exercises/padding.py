@@ -11,10 +11,12 @@ CHAPTER = "padding-stride"
 # --------------------------------------------------------------------------- padding.output-size
 
 def output_size(H, F, P, S):
-    """Output size of a convolution: input H, kernel F, padding P per side, stride S."""
-    from cnncourse.arithmetic import conv_output_size
+    """Output size of a convolution: input H, kernel F, padding P per side, stride S.
 
-    return conv_output_size(H, F, stride=S, padding=P)
+    The same formula as :func:`cnncourse.arithmetic.conv_output_size`, written out here so
+    that the checker depends on nothing a notebook can rebind.
+    """
+    return (H + 2 * P - F) // S + 1
 
 
 def _size_cases(rng):
@@ -82,6 +84,10 @@ register(Exercise(
     explanation="The window's top row can be at 0, S, 2S, ... as long as the window fits in the "
                 "H + 2P padded rows: floor((H + 2P - F) / S) + 1 positions. When S does not "
                 "divide H + 2P - F, the last (H + 2P - F) mod S rows are never visited.",
+    solution_code='''\
+def output_size(H, F, P, S):
+    return (H + 2 * P - F) // S + 1
+''',
 ))
 
 
@@ -89,9 +95,7 @@ register(Exercise(
 
 def output_size_dilated(H, F, P, S, D):
     """Output size with dilation D: the kernel's taps are D apart, spanning D*(F-1)+1 rows."""
-    from cnncourse.arithmetic import conv_output_size
-
-    return conv_output_size(H, F, stride=S, padding=P, dilation=D)
+    return (H + 2 * P - D * (F - 1) - 1) // S + 1
 
 
 def _dil_cases(rng):
@@ -101,6 +105,7 @@ def _dil_cases(rng):
         Case((10, 3, 0, 3, 2), description="dilation 2, stride 3 does not divide"),
         Case((9, 2, 0, 1, 4), description="even kernel, dilation 4"),
         Case((5, 3, 0, 1, 1), description="dilation 1 (ordinary)"),
+        Case((7, 2, 0, 3, 2), description="even kernel, dilation 2, stride 3 does not divide"),
     ]
     for _ in range(8):
         F, D, P = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(0, 3))
@@ -134,6 +139,11 @@ register(Exercise(
     ],
     explanation="Only the span of the kernel changes: the effective kernel size is D(F - 1) + 1, "
                 "so H_out = floor((H + 2P - D(F - 1) - 1) / S) + 1.",
+    solution_code='''\
+def output_size_dilated(H, F, P, S, D):
+    effective = D * (F - 1) + 1
+    return (H + 2 * P - effective) // S + 1
+''',
 ))
 
 
@@ -141,9 +151,8 @@ register(Exercise(
 
 def same_padding(F, D=1):
     """Per-side padding (before, after) that keeps the size at stride 1; extra at the end."""
-    from cnncourse.arithmetic import same_padding as reference
-
-    return tuple(reference(F, D))
+    total = D * (F - 1)
+    return (total // 2, total - total // 2)
 
 
 def _same_cases(rng):
@@ -156,7 +165,8 @@ def _same_cases(rng):
         Case((2, 3), description="even kernel 2, dilation 3 (odd span)"),
         Case((6, 1), description="even kernel 6"),
         Case((5, 3), description="kernel 5, dilation 3"),
-    ]
+    ] + [Case((int(rng.integers(1, 9)), int(rng.integers(1, 5))), description="random (seeded)")
+         for _ in range(4)]
 
 
 def _total_not_per_side(F, D=1):
@@ -200,6 +210,12 @@ register(Exercise(
     ],
     explanation="At stride 1 the output loses D(F - 1) rows, so the padding must add that many in "
                 "total; split as evenly as possible, extra at the end (PyTorch's padding='same').",
+    solution_code='''\
+def same_padding(F, D=1):
+    total = D * (F - 1)
+    before = total // 2
+    return (before, total - before)
+''',
 ))
 
 
@@ -207,9 +223,7 @@ register(Exercise(
 
 def transposed_output_size(H, F, P, S, a):
     """Output size of a transposed convolution (dilation 1) with output_padding a."""
-    from cnncourse.arithmetic import conv_transpose_output_size
-
-    return conv_transpose_output_size(H, F, stride=S, padding=P, output_padding=a)
+    return (H - 1) * S - 2 * P + F + a
 
 
 def _tsize_cases(rng):
@@ -260,6 +274,10 @@ register(Exercise(
                 "kernel (adding F - 1), crop P from each end and add a at the end: "
                 "(H - 1)S - 2P + F + a. Because a convolution floors, S different input sizes give the "
                 "same output; a says which one to go back to.",
+    solution_code='''\
+def transposed_output_size(H, F, P, S, a):
+    return (H - 1) * S - 2 * P + F + a
+''',
 ))
 
 
@@ -267,13 +285,11 @@ register(Exercise(
 
 def _lenet_flatten():
     """cnncourse's lenet5 on a 1x32x32 input: conv5 p2 (6) -> pool2 -> conv5 (16) -> pool2 -> flatten."""
-    from cnncourse.arithmetic import conv_output_size, pool_output_size
-
-    h = conv_output_size(32, 5, padding=2)   # 32
-    h = pool_output_size(h, 2)               # 16
-    h = conv_output_size(h, 5)               # 12
-    h = pool_output_size(h, 2)               # 6
-    return 16 * h * h                        # 576
+    h = (32 + 2 * 2 - 5) // 1 + 1   # 32
+    h = (h - 2) // 2 + 1            # 16
+    h = (h - 5) // 1 + 1            # 12
+    h = (h - 2) // 2 + 1            # 6
+    return 16 * h * h               # 576
 
 
 register(Exercise(
@@ -295,16 +311,25 @@ register(Exercise(
     mistakes=[
         Mistake("no padding", "The first convolution has padding 2 on EACH side, which keeps "
                 "32x32 (400 is what you get without that padding, as in the 1998 LeNet-5, or "
-                "with padding counted once).", wrong=400),
+                "with the padding counted once, or on a 28x28 input).", wrong=400),
         Mistake("channels", "Keep the 16 channels of the last convolution: the flattened vector "
                 "has C * H * W entries.", wrong=36),
         Mistake("no pooling", "Each 2x2 pooling with stride 2 halves H and W.", wrong=16 * 28 * 28),
-        Mistake("28x28", "The input is 32x32 here, not 28x28 (which gives 400).",
-                when=lambda got, expected, case: got == 16 * 5 * 5),
     ],
     examples_wrong=[(400, "padding 2 on EACH side"), (36, "16 channels"), (12544, "halves")],
     explanation="32 -> 32 (5x5 with padding 2) -> 16 -> 12 -> 6: the flattened vector has "
                 "16 * 6 * 6 = 576 entries. On 28x28 inputs the same network gives 16 * 5 * 5 = 400, "
                 "the size LeNet-5 had on its original 32x32 inputs without padding "
                 "(LeCun et al., 1998).",
+    solution_code='''\
+h = (32 + 2 * 2 - 5) + 1     # conv 5x5, padding 2 per side: 32 ('same')
+h = (h - 2) // 2 + 1         # 2x2 max pooling, stride 2: 16
+h = (h - 5) + 1              # conv 5x5, no padding: 12
+h = (h - 2) // 2 + 1         # pooling: 6
+answer = 16 * h * h          # 16 channels of 6 x 6
+
+# the summary of cnncourse's lenet5 agrees
+big = models.summary(models.lenet5(input_size=32, rng=0), (1, 32, 32))
+assert big.layers[6].output_shape == (answer,)     # the Flatten layer
+''',
 ))

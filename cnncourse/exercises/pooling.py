@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view as _windows
 
 from ._core import Case, Exercise, Mistake, register
+from ._refops import convolve_full as _convolve_full
+from ._refops import correlate_full as _correlate_full
 
 CHAPTER = "activations-pooling"
 
@@ -17,9 +20,8 @@ def max_pool_2d(x, kernel_size, stride):
     ``((H - k) // s + 1, (W - k) // s + 1)``. The package's loop version is
     :func:`cnncourse.functional.max_pool2d_naive`.
     """
-    from cnncourse.functional import max_pool2d
-
-    return max_pool2d(x[None, None], kernel_size, stride)[0, 0]
+    k, s = kernel_size, stride
+    return np.array(_windows(x, (k, k))[::s, ::s].max(axis=(2, 3)))
 
 
 def _max_pool_cases(rng):
@@ -61,9 +63,8 @@ def _max_stride_one(x, kernel_size, stride):  # stride ignored
 
 
 def _avg_instead(x, kernel_size, stride):
-    from cnncourse.functional import avg_pool2d
-
-    return avg_pool2d(x[None, None], kernel_size, stride)[0, 0]
+    k, s = kernel_size, stride
+    return _windows(x, (k, k))[::s, ::s].mean(axis=(2, 3))
 
 
 register(Exercise(
@@ -109,6 +110,21 @@ register(Exercise(
     explanation="Each output value is the maximum of one window; the windows' corners are "
                 "stride apart, and only windows that fit entirely in the map count, hence the "
                 "floor in (H - k) // s + 1.",
+    solution_code='''\
+def max_pool_2d(x, kernel_size, stride):
+    H, W = x.shape
+    H_out = (H - kernel_size) // stride + 1
+    W_out = (W - kernel_size) // stride + 1
+    out = np.empty((H_out, W_out), dtype=x.dtype)
+    for i in range(H_out):
+        for j in range(W_out):
+            window = x[
+                i * stride : i * stride + kernel_size,
+                j * stride : j * stride + kernel_size,
+            ]
+            out[i, j] = window.max()
+    return out
+''',
 ))
 
 
@@ -116,9 +132,7 @@ register(Exercise(
 
 def global_avg_pool(x):
     """Global average pooling of a batch ``x`` (N, C, H, W): one mean per map, shape (N, C, 1, 1)."""
-    from cnncourse.functional import global_avg_pool2d
-
-    return global_avg_pool2d(x)
+    return x.mean(axis=(2, 3), keepdims=True)
 
 
 def _global_cases(rng):
@@ -175,6 +189,10 @@ register(Exercise(
     explanation="Global pooling turns every map, whatever its size, into one number: that is "
                 "how a fully convolutional network produces a fixed-size vector from inputs of "
                 "any size.",
+    solution_code='''\
+def global_avg_pool(x):
+    return x.mean(axis=(2, 3), keepdims=True)
+''',
 ))
 
 
@@ -182,9 +200,8 @@ register(Exercise(
 
 def maxout(x, pool_size):
     """Max over groups of ``pool_size`` consecutive channels: (N, C, H, W) -> (N, C // pool_size, H, W)."""
-    from cnncourse.functional import max_pool_channels
-
-    return max_pool_channels(x, pool_size)
+    N, C, H, W = x.shape
+    return x.reshape(N, C // pool_size, pool_size, H, W).max(axis=2)
 
 
 def _maxout_cases(rng):
@@ -242,6 +259,11 @@ register(Exercise(
     explanation="A maxout unit responds when any one of its group's filters responds, so it is "
                 "invariant to which of them fired, e.g. to a pattern's orientation when the "
                 "filters are rotated copies.",
+    solution_code='''\
+def maxout(x, pool_size):
+    N, C, H, W = x.shape
+    return x.reshape(N, C // pool_size, pool_size, H, W).max(axis=2)
+''',
 ))
 
 
@@ -253,9 +275,7 @@ def stacked_kernel(k1, k2):
     ``correlate(correlate(x, k1), k2) == correlate(x, K)`` with ``K = convolve2d(k1, k2, 'full')``,
     shape ``(a + c - 1, b + d - 1)`` for kernels (a, b) and (c, d).
     """
-    from cnncourse.signal import convolve2d
-
-    return convolve2d(k1, k2, mode="full")
+    return _convolve_full(k1, k2)
 
 
 def _stacked_cases(rng):
@@ -276,9 +296,7 @@ def _stacked_cases(rng):
 
 
 def _stacked_correlate(k1, k2):  # cross-correlation of the kernels: the flip is missing
-    from cnncourse.signal import correlate2d
-
-    return correlate2d(k1, k2, mode="full")
+    return _correlate_full(k1, k2)
 
 
 def _stacked_product(k1, k2):  # elementwise product (same-size kernels) / matrix-like guess
@@ -316,4 +334,8 @@ register(Exercise(
     explanation="correlate(x, k) = convolve(x, flip(k)), convolution is associative, and "
                 "flip(k1) * flip(k2) = flip(k1 * k2): so two correlations are one correlation "
                 "with k1 * k2. Without a non-linearity, depth adds no expressive power.",
+    solution_code='''\
+def stacked_kernel(k1, k2):
+    return signal.convolve2d(k1, k2, mode="full")
+''',
 ))

@@ -82,6 +82,11 @@ register(Exercise(
     explanation="Momentum averages the recent gradients: directions that agree from step to "
                 "step build up speed, directions that flip sign cancel, so the iterate moves "
                 "faster along a ravine and oscillates less across it.",
+    solution_code='''\
+def sgd_momentum_step(w, grad, velocity, lr, momentum):
+    velocity_new = momentum * velocity + grad
+    return w - lr * velocity_new, velocity_new
+''',
 ))
 
 
@@ -108,12 +113,25 @@ def _adam_cases(rng):
              description="fifth step"),
         Case((np.array([0.3]), np.array([1e-3]), np.zeros(1), np.zeros(1), 1, 0.1),
              description="tiny gradient, lr 0.1"),
+        Case((np.array([1.0, -1.0]), np.array([0.5, -2.0]), np.array([0.1, 0.1]), np.array([0.2, 0.3]), 3),
+             {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 0.1},
+             description="beta1, beta2 and eps of your choice (keyword arguments)"),
+        Case((np.array([2.0, 0.0, -3.0]), np.array([1.0, 0.0, -1.0]), np.zeros(3), np.zeros(3), 2,
+              0.1, 0.8, 0.99, 0.5), description="every argument given, eps large"),
     ]
     for _ in range(4):
         shape = (int(rng.integers(1, 5)),)
         cases.append(Case((rng.standard_normal(shape), rng.standard_normal(shape),
                            rng.standard_normal(shape) * 0.1, rng.uniform(0, 1, shape),
                            int(rng.integers(1, 50))), description="random (seeded)"))
+    for _ in range(3):
+        shape = (int(rng.integers(1, 5)),)
+        cases.append(Case((rng.standard_normal(shape), rng.standard_normal(shape),
+                           rng.standard_normal(shape) * 0.1, rng.uniform(0, 1, shape),
+                           int(rng.integers(1, 20))),
+                          {"lr": float(rng.uniform(0.001, 0.5)), "beta1": float(rng.uniform(0.3, 0.95)),
+                           "beta2": float(rng.uniform(0.5, 0.999)), "eps": float(rng.uniform(0.01, 1.0))},
+                          description="random, every argument random (seeded)"))
     return cases
 
 
@@ -172,16 +190,24 @@ register(Exercise(
                 "about +-1 for a consistent gradient whatever its scale, so every parameter "
                 "moves by about lr per step. The bias correction matters only for the first "
                 "few hundred steps, when the averages are still dominated by their zero start.",
+    solution_code='''\
+def adam_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+''',
 ))
 
 
 # --------------------------------------------------------------------------- training.confusion-matrix
 
 def confusion_matrix(y_true, y_pred, num_classes):
-    """``cm[i, j]`` = number of samples of true class ``i`` predicted as ``j``, shape (C, C)."""
-    from cnncourse.train import confusion_matrix as reference
-
-    return reference(y_true, y_pred, num_classes)
+    """``cm[i, j]`` = number of samples of true class ``i`` predicted as ``j``, shape (C, C), int64."""
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return cm
 
 
 def _cm_cases(rng):
@@ -216,7 +242,6 @@ register(Exercise(
            "that were PREDICTED as class j.",
     reference=confusion_matrix,
     cases=_cm_cases,
-    check_dtype=False,
     hints=[
         "Start from np.zeros((num_classes, num_classes), dtype=int).",
         "for t, p in zip(y_true, y_pred): cm[t, p] += 1 — rows are the true class.",
@@ -233,6 +258,13 @@ register(Exercise(
     ],
     explanation="Each row shows where the samples of one class ended up: the diagonal are the "
                 "correct ones, and an off-diagonal cell (i, j) says how often i was mistaken for j.",
+    solution_code='''\
+def confusion_matrix(y_true, y_pred, num_classes):
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        cm[t, p] += 1
+    return cm
+''',
 ))
 
 
@@ -315,6 +347,13 @@ register(Exercise(
     explanation="Every sample is validated exactly once and trained on k - 1 times; averaging "
                 "the k validation scores gives an estimate that does not depend on one lucky "
                 "or unlucky split.",
+    solution_code='''\
+def kfold_split(n, k, fold):
+    folds = np.array_split(np.arange(n), k)
+    val_idx = folds[fold]
+    train_idx = np.concatenate([f for i, f in enumerate(folds) if i != fold])
+    return train_idx, val_idx
+''',
 ))
 
 
@@ -380,4 +419,8 @@ register(Exercise(
     ],
     explanation="Scaling during training (inverted dropout) leaves evaluation untouched: in "
                 "eval mode the layer is the identity.",
+    solution_code='''\
+def dropout_forward(x, keep, p):
+    return x * keep / (1 - p)
+''',
 ))

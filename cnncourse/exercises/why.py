@@ -23,6 +23,8 @@ def _nchw_cases(rng):
              description="one grayscale image, H=5, W=2"),
         Case((rng.random((3, 4, 6, 3)).astype(np.float32),), description="float32 batch (seeded)"),
         Case((rng.random((2, 7, 5, 4)),), description="4 channels (RGBA, seeded)"),
+        Case((rng.integers(0, 256, size=(2, 4, 3, 3), dtype=np.uint8),),
+             description="uint8 pixels 0-255, as plt.imread gives them (seeded)"),
     ]
 
 
@@ -64,6 +66,10 @@ register(Exercise(
     ],
     explanation="A transpose permutes the axes and so keeps each pixel value attached to its "
                 "(n, h, w, c) position; only the order of the axes changes.",
+    solution_code='''\
+def to_nchw(images):
+    return np.transpose(images, (0, 3, 1, 2))
+''',
 ))
 
 
@@ -98,6 +104,14 @@ register(Exercise(
     explanation="32 * 32 * 3 = 3072 inputs, times 100 units = 307,200 weights, plus 100 biases: "
                 "307,300 parameters for one layer that has not yet learned anything about "
                 "images being made of local patches.",
+    solution_code='''\
+# 32 * 32 * 3 inputs, one weight per input and unit, one bias per unit
+answer = 32 * 32 * 3 * 100 + 100
+
+# nn.Linear agrees
+layer = nn.Linear(32 * 32 * 3, 100, rng=np.random.default_rng(0))
+assert answer == sum(p.data.size for p in layer.parameters())
+''',
 ))
 
 
@@ -150,6 +164,10 @@ register(Exercise(
     explanation="C_out filters, each with C_in * kH * kW weights and one bias: "
                 "C_out * (C_in * kH * kW + 1). The same numbers are used at every position, "
                 "so the count does not grow with the image.",
+    solution_code='''\
+def conv_params(C_in, C_out, kH, kW):
+    return C_out * (C_in * kH * kW + 1)
+''',
 ))
 
 
@@ -201,6 +219,10 @@ register(Exercise(
     ],
     explanation="H_out * W_out units times M * M weights each: for an N x N map that is the "
                 "N^2 M^2 of the chapter. Sharing one kernel brings it down to M^2.",
+    solution_code='''\
+def unshared_params(H_out, W_out, M):
+    return H_out * W_out * M * M
+''',
 ))
 
 
@@ -237,17 +259,21 @@ register(Exercise(
         Mistake("guaranteed", "Nothing guarantees exact invariance of a CNN's prediction: "
                 "strides, pooling windows and borders make it approximate, as the experiment in "
                 "the chapter shows.", when=lambda got, expected, case: "e" in got),
-        Mistake("pooling", "Reducing a feature map over all positions (global sum or max) forgets "
-                "where the features were: that is invariant.",
-                when=lambda got, expected, case: "a" in got and "c" not in got),
+        Mistake("too few", "Your set leaves out at least one true statement. For each option "
+                "you left out, try it on a small shifted image: does the output move with the "
+                "input, stay the same, or change in no simple way?",
+                when=lambda got, expected, case: not expected <= got),
     ],
     examples_wrong=[
         ({"a", "b", "c"}, "equivariance"),
         ({"a", "c", "d"}, "separate weight per pixel"),
-        ("a", "forgets"),
+        ("a", "leaves out at least one true statement"),
         ({"a", "c", "e"}, "approximate"),
     ],
     explanation="Convolution commutes with shifts (equivariance); a global sum or max then "
                 "discards the position (invariance). Dense layers have neither property, and "
                 "a CNN's prediction is only approximately invariant.",
+    solution_code='''\
+answer = {"a", "c"}
+''',
 ))
