@@ -315,7 +315,7 @@ def conv2d_backward(dout, cache, need_dx=True):
                           (ho, wo), cols)
         dmat = workspace("conv.dmat", (c_out, b * hw), x.dtype)   # dout as (C_out, B*HW)
         dmat.reshape(c_out, b, hw)[...] = dout[start:stop].reshape(b, c_out, hw).transpose(1, 0, 2)
-        dwmat += dmat @ cols.T
+        dwmat += np.matmul(dmat, cols.T)
         if need_dx:
             dcols = workspace("conv.dcols", (rows, b * hw), x.dtype)
             np.matmul(wmat.T, dmat, out=dcols)             # (C_in*kH*kW, B*H_out*W_out)
