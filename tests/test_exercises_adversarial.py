@@ -551,11 +551,6 @@ POOLING = {
 
 # --------------------------------------------------------------------------- backprop
 
-def _relu_in_place(dout, x):
-    dout[x <= 0] = 0
-    return dout
-
-
 def _ce(logits, y, shift="row", in_place=False, axis=1, divide=None, dtype=None):
     if in_place:
         logits -= logits.max(axis=1, keepdims=True)
@@ -618,16 +613,57 @@ def _mpb(x, dout, k, s, pick="first", corner_stride=True, swap=False, dtype=None
     return dx
 
 
+def _cbs(x, w, dout, s, p, *, dx_step=None, dw_step=None, crop="both", pad_dw=True):
+    """Convolution backward with stride and padding, with one thing changed."""
+    dx_step = s if dx_step is None else dx_step
+    dw_step = s if dw_step is None else dw_step
+    _, _, kH, kW = w.shape
+    N, C_out, H_out, W_out = dout.shape
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    src = xp if pad_dw else x
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for n in range(N):
+        for o in range(C_out):
+            for i in range(H_out):
+                for j in range(W_out):
+                    g = dout[n, o, i, j]
+                    r, c = i * dx_step, j * dx_step
+                    dxp[n, :, r:r + kH, c:c + kW] += g * w[o]
+                    r, c = i * dw_step, j * dw_step
+                    window = src[n, :, r:r + kH, c:c + kW]
+                    if window.shape == w[o].shape:
+                        dw[o] += g * window
+    if crop is False:
+        return dxp, dw
+    if crop == "end":
+        return dxp[:, :, :H, :W], dw
+    return dxp[:, :, p:p + H, p:p + W], dw
+
+
+def _cbs_crop_minus(x, w, dout, s, p):
+    dxp, dw = _cbs(x, w, dout, s, p, crop=False)
+    return dxp[:, :, p:-p, p:-p], dw
+
+
+def _cbs_dw_unpadded(x, w, dout, s, p):
+    return _cbs(x, w, dout, s, p, pad_dw=False)
+
+
 BACKPROP = {
-    "backprop.relu-backward": [
-        W("dout masked in place", _relu_in_place),
-        W("masked array", lambda dout, x: np.ma.masked_where(x <= 0, dout)),
-        W("the forward pass", lambda dout, x: np.maximum(x, 0)),
-        W("mask from dout's sign", lambda dout, x: dout * (dout > 0), "forward input"),
-        W("sign of x", lambda dout, x: dout * np.sign(x)),
-        W("float32", lambda dout, x: (dout * (x > 0)).astype(np.float32)),
-        W("an int mask", lambda dout, x: np.where(x > 0, 1, 0)),
-        W("a list", lambda dout, x: (dout * (x > 0)).tolist()),
+    "backprop.conv-backward-strided": [
+        W("padding cut with p:-p (empty for p = 0)", lambda x, w, dout, s, p: _cbs_crop_minus(x, w, dout, s, p)),
+        W("padding not cut off", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p, crop=False)),
+        W("windows 1 apart in dx only", lambda x, w, dout, s, p: (_cbs(x, w, dout, s, p, dx_step=1)[0],
+                                                                 _cbs(x, w, dout, s, p)[1])),
+        W("windows 1 apart", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p, dx_step=1, dw_step=1), "i*stride"),
+        W("padding cut off the bottom and right", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p, crop="end"),
+          "every side"),
+        W("dw from the unpadded input", _cbs_dw_unpadded),
+        W("(dw, dx) order", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p)[::-1]),
+        W("dx in float32", lambda x, w, dout, s, p: (_cbs(x, w, dout, s, p)[0].astype(np.float32),
+                                                    _cbs(x, w, dout, s, p)[1])),
+        W("dx only", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p)[0]),
     ],
     "backprop.softmax-ce-grad": [
         W("the batch's maximum subtracted", lambda logits, y: _ce(logits, y, shift="global"), "each row's own maximum"),
