@@ -503,6 +503,30 @@ def _mp_masked(x, k, s):
     return np.ma.masked_all(((x.shape[0] - k) // s + 1, (x.shape[1] - k) // s + 1))
 
 
+def _rf(layers, start=1):
+    size, jump = start, 1
+    for k, s in layers:
+        size += (k - 1) * jump
+        jump *= s
+    return size
+
+
+def _rf_own_stride_first(layers):
+    size, jump = 1, 1
+    for k, s in layers:
+        jump *= s
+        size += (k - 1) * jump
+    return size
+
+
+def _rf_jump_added(layers):
+    size, jump = 1, 1
+    for k, s in layers:
+        size += (k - 1) * jump
+        jump += s - 1
+    return size
+
+
 POOLING = {
     "pooling.max-pool-2d": [
         W("window corner moves by 1, not stride", lambda x, k, s: _mp(x, k, s, corner=lambda i, j, s: (i, j))),
@@ -517,14 +541,17 @@ POOLING = {
         W("masked array, no answer", _mp_masked),
         W("a list of lists", lambda x, k, s: _mp(x, k, s).tolist()),
     ],
-    "pooling.global-avg-pool": [
-        W("sum instead of mean", lambda x: x.sum(axis=(2, 3), keepdims=True)),
-        W("max instead of mean", lambda x: x.max(axis=(2, 3), keepdims=True)),
-        W("one mean per image", lambda x: x.mean(axis=(1, 2, 3), keepdims=True)),
-        W("the width axis only", lambda x: x.mean(axis=3, keepdims=True)),
-        W("float32", lambda x: x.mean(axis=(2, 3), keepdims=True).astype(np.float32)),
-        W("(C, N) reshaped", lambda x: x.mean(axis=(2, 3)).T.reshape(x.shape[0], x.shape[1], 1, 1)),
-        W("a plain scalar", lambda x: float(np.mean(x))),
+    "pooling.receptive-field": [
+        W("strides ignored", lambda layers: 1 + sum(k - 1 for k, _ in layers), "BELOW"),
+        W("jump multiplied before adding", _rf_own_stride_first, "add (k - 1) * J first"),
+        W("sum of the kernel sizes", lambda layers: sum(k for k, _ in layers) if layers else 1),
+        W("started at 0", lambda layers: _rf(layers, start=0)),
+        W("a float", lambda layers: float(_rf(layers))),
+        W("the jump returned", lambda layers: math.prod(s for _, s in layers)),
+        W("the first layer skipped",
+          lambda layers: _rf(layers[1:]) if layers else 1),
+        W("strides added instead of multiplied", _rf_jump_added),
+        W("the kernel sizes multiplied", lambda layers: math.prod(k for k, _ in layers), "do not multiply"),
     ],
     "pooling.maxout": [
         W("mean over each group", lambda x, g: x.reshape(x.shape[0], x.shape[1] // g, g, *x.shape[2:]).mean(axis=2)),
@@ -997,3 +1024,16 @@ def test_cases_vary_every_argument(ex):
             seen[name].add(key)
     constant = [name for name, values in seen.items() if len(values) < 2]
     assert not constant, f"{ex.id}: no case varies {constant}"
+
+
+def test_receptive_field_reference_agrees_with_arithmetic():
+    """The exercise's reference is the recurrence ``arithmetic.receptive_field`` implements."""
+    from cnncourse import arithmetic
+    from cnncourse.exercises import pooling
+
+    for seed in range(10):
+        for case in pooling._rf_cases(np.random.default_rng(seed)):
+            layers = case.args[0]
+            if layers:
+                rf = arithmetic.receptive_field([(k, s, 0, 1) for k, s in layers])
+                assert pooling.receptive_field(layers) == rf[-1].size, layers
