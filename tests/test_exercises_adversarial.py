@@ -763,17 +763,6 @@ def _adam_in_place(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
-def _cm(y_true, y_pred, num_classes, dtype=np.int64, size=None, swap=False):
-    n = size if size is not None else num_classes
-    cm = np.zeros((n, n), dtype=dtype)
-    for t, p in zip(y_true, y_pred):
-        if swap:
-            cm[p, t] += 1
-        else:
-            cm[t, p] += 1
-    return cm
-
-
 def _kfold(n, k, fold, how="remainder last", dtype=None):
     idx = np.arange(n, dtype=dtype) if dtype else np.arange(n)
     if how == "remainder last":
@@ -796,6 +785,24 @@ def _dropout_in_place(x, keep, p):
     return x
 
 
+def _shift_ref(X, dx, dy, fill=None):
+    H, W = X.shape[2:]
+    out = np.zeros_like(X)
+    for n in range(len(X)):
+        a, b = int(dy[n]), int(dx[n])
+        if fill == "mean":
+            out[n] = X[n].mean()
+        if abs(a) < H and abs(b) < W:
+            out[n, :, max(a, 0):H + min(a, 0), max(b, 0):W + min(b, 0)] = \
+                X[n, :, max(-a, 0):H - max(a, 0), max(-b, 0):W - max(b, 0)]
+    return out
+
+
+def _shift_in_place(X, dx, dy):
+    X[...] = _shift_ref(X, dx, dy)
+    return X
+
+
 TRAINING = {
     "training.sgd-momentum": [
         W("updated in place", _sgd_in_place),
@@ -816,14 +823,18 @@ TRAINING = {
         W("divided by beta**t", lambda *a, **kw: _adam(*a, **kw, correction="b^t")),
         W("w only", lambda *a, **kw: _adam(*a, **kw)[0]),
     ],
-    "training.confusion-matrix": [
-        W("a float matrix", lambda yt, yp, C: _cm(yt, yp, C, dtype=np.float64)),
-        W("size from the labels seen", lambda yt, yp, C: _cm(yt, yp, C, size=int(max(yt.max(), yp.max())) + 1)),
-        W("np.histogram2d (floats)", lambda yt, yp, C: np.histogram2d(yt, yp, bins=C, range=[[0, C], [0, C]])[0]),
-        W("rows normalised", lambda yt, yp, C: _cm(yt, yp, C) / np.maximum(_cm(yt, yp, C).sum(axis=1, keepdims=True), 1)),
-        W("cm[pred, true] += 1", lambda yt, yp, C: _cm(yt, yp, C, swap=True), "TRUE class"),
-        W("a list of lists", lambda yt, yp, C: _cm(yt, yp, C).tolist()),
-        W("a bool matrix", lambda yt, yp, C: _cm(yt, yp, C) > 0),
+    "training.shift-augment": [
+        W("np.roll over the whole batch", lambda X, dx, dy: np.stack(
+            [np.roll(X[n], (int(dy[n]), int(dx[n])), axis=(1, 2)) for n in range(len(X))]), "np.roll wraps"),
+        W("moved the opposite way", lambda X, dx, dy: _shift_ref(X, -dx, -dy), "opposite way"),
+        W("dx and dy swapped", lambda X, dx, dy: _shift_ref(X, dy, dx), "dx is horizontal"),
+        W("the first image's shift for all", lambda X, dx, dy: _shift_ref(X, np.full_like(dx, dx[0]),
+                                                                         np.full_like(dy, dy[0]))),
+        W("shifted in place", _shift_in_place),
+        W("filled with the image mean", lambda X, dx, dy: _shift_ref(X, dx, dy, fill="mean")),
+        W("horizontal shift only", lambda X, dx, dy: _shift_ref(X, dx, np.zeros_like(dy))),
+        W("int result", lambda X, dx, dy: _shift_ref(X, dx, dy).astype(np.int64)),
+        W("a list of images", lambda X, dx, dy: list(_shift_ref(X, dx, dy))),
     ],
     "training.kfold-split": [
         W("remainder in the last fold", lambda n, k, fold: _kfold(n, k, fold, "remainder last")),
