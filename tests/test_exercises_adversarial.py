@@ -68,6 +68,25 @@ def _nchw_hardcoded(images):
     return np.arange(2 * 3 * 4 * 3, dtype=np.float64).reshape(2, 3, 4, 3).transpose(0, 3, 1, 2)
 
 
+def _lc(x, w, shared=False):
+    H_out, W_out, M, _ = w.shape
+    out = np.zeros((H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            out[i, j] = np.sum(x[i:i + M, j:j + M] * (w[0, 0] if shared else w[i, j]))
+    return out
+
+
+def _lc_stride_m(x, w):
+    H_out, W_out, M, _ = w.shape
+    out = np.zeros((H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            patch = x[i * M:i * M + M, j * M:j * M + M]
+            out[i, j] = np.sum(patch * w[i, j]) if patch.shape == (M, M) else 0.0
+    return out
+
+
 WHY = {
     "why.to-nchw": [
         W("swapaxes(1, 3) gives (N, C, W, H)", lambda images: np.swapaxes(images, 1, 3), "(N, C, W, H)"),
@@ -99,14 +118,17 @@ WHY = {
         W("two biases per filter", lambda C_in, C_out, kH, kW: C_out * (C_in * kH * kW + 2)),
         W("no bias, written as a product", lambda C_in, C_out, kH, kW: C_in * C_out * kH * kW, "forgot the bias"),
     ],
-    "why.unshared-params": [
-        W("square map from W_out", lambda H_out, W_out, M: W_out * W_out * M * M),
-        W("square map, written H_out ** 2", lambda H_out, W_out, M: H_out ** 2 * M ** 2, "not always square"),
-        W("a bias per unit added", lambda H_out, W_out, M: H_out * W_out * (M * M + 1)),
-        W("counted over the input size", lambda H_out, W_out, M: (H_out + M - 1) * (W_out + M - 1) * M * M),
-        W("the right count as a float", lambda H_out, W_out, M: float(H_out * W_out * M ** 2)),
-        W("hard-coded 24x24 map, 5x5 fields", lambda H_out, W_out, M: 24 * 24 * 25),
-        W("one row of units only", lambda H_out, W_out, M: M * M * H_out),
+    "why.locally-connected": [
+        W("one shared kernel (a convolution)", lambda x, w: _lc(x, w, shared=True), "its own"),
+        W("each kernel flipped", lambda x, w: _lc(x, w[:, :, ::-1, ::-1]), "as they are"),
+        W("the mean kernel everywhere", lambda x, w: _lc(x, np.broadcast_to(w.mean(axis=(0, 1)), w.shape))),
+        W("kernel of the transposed position", lambda x, w: _lc(x, w.transpose(1, 0, 2, 3))
+          if w.shape[0] == w.shape[1] else _lc(x, w) + 1.0),
+        W("patches stepped by M (no overlap)", _lc_stride_m),
+        W("output transposed", lambda x, w: _lc(x, w).T.copy()),
+        W("float32", lambda x, w: _lc(x, w).astype(np.float32)),
+        W("a list of rows", lambda x, w: _lc(x, w).tolist()),
+        W("masked array, no answer", lambda x, w: np.ma.masked_all(w.shape[:2])),
     ],
     "why.invariance": [
         W("only the invariance statement", {"c"}, "leaves out at least one true statement"),
