@@ -393,6 +393,11 @@ def _t_map_horizontal():
     return _xcorr(np.array(T_IMAGE), k)
 
 
+def _mc(x, w, b):
+    return np.stack([sum(_xcorr(x[c], w[o, c]) for c in range(x.shape[0])) + b[o]
+                     for o in range(w.shape[0])])
+
+
 CONVOLUTION = {
     "conv.convolve2d": [
         W("np.rot90: a quarter turn, not a flip", _cv_rot90),
@@ -432,6 +437,20 @@ CONVOLUTION = {
         W("a 3x3 map", _t_map()[:3, :3].copy()),
         W("masked array of the right values", np.ma.masked_array(_t_map(), mask=np.zeros((4, 4), bool))),
         W("right values, slightly off", _t_map() + 1e-3),
+    ],
+    "conv.multichannel-conv": [
+        W("only the first channel", lambda x, w, b: _mc(x[:1], w[:, :1], b), "ALL C_in channels"),
+        W("channels averaged", lambda x, w, b: _mc(x, w, np.zeros_like(b)) / x.shape[0] + b[:, None, None],
+          "SUMS them"),
+        W("bias once per input channel", lambda x, w, b: _mc(x, w, b * x.shape[0]), "ONE bias"),
+        W("kernels flipped", lambda x, w, b: _mc(x, w[:, :, ::-1, ::-1], b), "no flip"),
+        W("bias forgotten", lambda x, w, b: _mc(x, w, np.zeros_like(b))),
+        W("channel c correlated with w[c, o]", lambda x, w, b: _mc(x, w.transpose(1, 0, 2, 3), b)
+          if w.shape[0] == w.shape[1] else _mc(x, w, b) * 2),
+        W("maps per input channel, not summed", lambda x, w, b: np.stack(
+            [_xcorr(x[c], w[0, c]) for c in range(x.shape[0])])),
+        W("float32", lambda x, w, b: _mc(x, w, b).astype(np.float32)),
+        W("a list of maps", lambda x, w, b: list(_mc(x, w, b))),
     ],
     "conv.multichannel-shapes": [
         W("'same' padding assumed", ((10, 3, 5, 5), (4, 10, 32, 32))),
