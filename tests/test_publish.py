@@ -5,11 +5,14 @@
 - its tagging script, run in a scratch repository, tags v<version> once per new version;
 - the repository's URL is written once, in _config.yml.
 """
+import importlib.util
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -92,27 +95,47 @@ def test_tag_script_tags_each_new_version_once(tmp_path):
     assert _git(remote, "rev-list", "-n", "1", "v0.2.0") == _git(work, "rev-parse", "HEAD")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 11 item 7: the URL must be written once, in _config.yml; after the merge of run-anywhere "
-    "it is also hard-coded in every chapter's install cell, book/how-to-use.md and "
-    "book/_ext/cnncourse_lite.py (a doctest). Remove this marker when they read it from _config.yml "
-    "(strict: the test then passes and the marker fails the run)"))
+def _install_cell_module():
+    spec = importlib.util.spec_from_file_location("install_cell", ROOT / "scripts" / "install_cell.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_repository_url_is_written_once_in_config():
+    """The URL is written in _config.yml only; every other copy is generated from it and pinned.
+
+    Two places cannot read _config.yml when they run, so they hold a generated copy that a test
+    holds equal to it: each chapter's install cell (written by scripts/install_cell.py from
+    _config.yml; Colab runs it with nothing else at hand; test_run_anywhere checks the cells are
+    what the script writes) and pyproject.toml's [project.urls] (package metadata;
+    test_run_anywhere checks them against _config.yml). Anything else must read the config.
+    """
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"].rstrip("/")
     assert url.startswith("https://github.com/")
     owner_repo = url.removeprefix("https://github.com/")
+    install_cell = _install_cell_module()
+    generated_cell = install_cell.cell_source(ROOT)
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True,
                            text=True).stdout.split()
     found = []
     for name in files:
         path = ROOT / name
-        if name == "_config.yml" or not path.is_file():
+        if name in ("_config.yml", "pyproject.toml") or not path.is_file():
             continue
         try:
             text = path.read_text()
         except UnicodeDecodeError:
             continue
+        if name.endswith(".ipynb"):
+            nb = nbformat.reads(text, as_version=4)
+            cells = [c for c in nb["cells"] if not install_cell.is_install_cell(c)]
+            for c in nb["cells"]:
+                if install_cell.is_install_cell(c):
+                    src = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                    assert src == generated_cell, f"{name}: install cell differs from the generated one"
+            text = json.dumps([c["source"] for c in cells])
         if f"github.com/{owner_repo}" in text or f"github.com:{owner_repo}" in text:
             found.append(name)
     assert found == [], f"the repository URL is also written in {found}; read it from _config.yml"

@@ -319,18 +319,19 @@ def animate_pool2d(x, kernel_size, stride=None, padding=0, kind: str = "max",
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle, Rectangle
-    from cnncourse.functional._util import pad2d, pair
+    from cnncourse.checks import pair
+    from cnncourse.functional.window import pad2d
 
     x = _check_map(x, "animate_pool2d")
     out = pool2d(x[None, None], kind, kernel_size, stride, padding)[0, 0]
-    (kh, kw) = pair(kernel_size, "kernel_size", "animate_pool2d", 1)
-    (sh, sw) = pair(kernel_size if stride is None else stride, "stride", "animate_pool2d", 1)
-    (ph, pw) = pair(padding, "padding", "animate_pool2d", 0)
+    (kh, kw) = pair(kernel_size, "animate_pool2d", "kernel_size", 1)
+    (sh, sw) = pair(kernel_size if stride is None else stride, "animate_pool2d", "stride", 1)
+    (ph, pw) = pair(padding, "animate_pool2d", "padding", 0)
     n_frames = out.size
     if n_frames > max_frames:
         raise ValueError(f"animate_pool2d: the output has {out.shape[0]}x{out.shape[1]} = {n_frames} "
                          f"values, more than max_frames={max_frames}; use a smaller input or a larger stride")
-    xp = pad2d(x.astype(np.float64), (ph, ph, pw, pw), value=np.nan)
+    xp = pad2d(x.astype(np.float64), ((ph, ph), (pw, pw)), value=np.nan)
     winners = None
     if kind == "max":
         winners = _routing(x, "max", kernel_size, stride, padding)
@@ -416,7 +417,7 @@ def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "m
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
-    from cnncourse.functional._util import pair
+    from cnncourse.checks import pair
 
     x = _check_map(x, "animate_pool_backward").astype(np.float64)
     fwd, bwd = _pool_forward_backward(kind)
@@ -431,9 +432,9 @@ def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "m
     if out.size > max_frames:
         raise ValueError(f"animate_pool_backward: {out.size} output values need more than "
                          f"max_frames={max_frames} frames; use a smaller input or a larger stride")
-    (kh, kw) = pair(kernel_size, "kernel_size", "animate_pool_backward", 1)
-    (sh, sw) = pair(kernel_size if stride is None else stride, "stride", "animate_pool_backward", 1)
-    (ph, pw) = pair(padding, "padding", "animate_pool_backward", 0)
+    (kh, kw) = pair(kernel_size, "animate_pool_backward", "kernel_size", 1)
+    (sh, sw) = pair(kernel_size if stride is None else stride, "animate_pool_backward", "stride", 1)
+    (ph, pw) = pair(padding, "animate_pool_backward", "padding", 0)
     partial = []
     for k in range(out.size):
         mask = np.zeros(out.size)
