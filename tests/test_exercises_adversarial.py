@@ -718,6 +718,40 @@ def _cbs_dw_unpadded(x, w, dout, s, p):
     return _cbs(x, w, dout, s, p, pad_dw=False)
 
 
+def _ng(f, x, h, restore=True):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        if restore:
+            x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _ng_one_sided(f, x, h):
+    grad, base = np.zeros(x.shape), f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - base) / h
+        x[idx] = old
+    return grad
+
+
+def _ng_backward(f, x, h):
+    grad, base = np.zeros(x.shape), f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old - h
+        grad[idx] = (base - f(x)) / h
+        x[idx] = old
+    return grad
+
+
 BACKPROP = {
     "backprop.conv-backward-strided": [
         W("padding cut with p:-p (empty for p = 0)", lambda x, w, dout, s, p: _cbs_crop_minus(x, w, dout, s, p)),
@@ -755,6 +789,17 @@ BACKPROP = {
                                                   *_conv_bw(x, w, b, dout)[1:])),
         W("db forgotten, written as zeros", lambda x, w, b, dout: (*_conv_bw(x, w, b, dout)[:2], np.zeros(len(b))),
           "db is all zeros"),
+    ],
+    "backprop.numerical-gradient": [
+        W("one-sided difference", _ng_one_sided, "one-sided"),
+        W("divided by h", lambda f, x, h: 2 * _ng(f, x, h), "divide by 2 * h"),
+        W("h hard-coded to 1e-5", lambda f, x, h: _ng(f, x, 1e-5), "ignored the argument h"),
+        W("element not restored", lambda f, x, h: _ng(f, x, h, restore=False)),
+        W("the whole array nudged at once", lambda f, x, h: np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))),
+        W("backward difference", _ng_backward),
+        W("float32 gradient", lambda f, x, h: _ng(f, x, h).astype(np.float32)),
+        W("a flat gradient", lambda f, x, h: _ng(f, x, h).ravel()),
+        W("f(x) returned", lambda f, x, h: f(x)),
     ],
     "backprop.maxpool-backward": [
         W("last maximum on ties", lambda x, dout, k, s: _mpb(x, dout, k, s, pick="last")),

@@ -527,3 +527,123 @@ def maxpool_backward(x, dout, kernel_size, stride):
     return dx
 ''',
 ))
+
+
+# --------------------------------------------------------------------------- backprop.numerical-gradient
+
+def numerical_gradient(f, x, h):
+    """Centred differences of a scalar ``f`` at ``x``: ``(f(x + h e_i) - f(x - h e_i)) / (2h)``
+    for every element ``i``; ``x`` is restored after each nudge."""
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _sum_of_cubes(v):
+    """sum(v ** 3): the centred difference is 3 v**2 + h**2, so h shows in the answer."""
+    return float(np.sum(v ** 3))
+
+
+def _weighted_square(v):
+    """sum(c * v**2) with a fixed weight per element (the gradient differs element by element)."""
+    c = np.arange(1.0, v.size + 1.0).reshape(v.shape)
+    return float(np.sum(c * v ** 2))
+
+
+def _exp_of_first_row(v):
+    """exp of the first row's sum: a gradient that is zero on every other row."""
+    return float(np.exp(np.sum(v[0]) / 4))
+
+
+def _ng_cases(rng):
+    cases = [
+        Case((_sum_of_cubes, np.array([1.0, -2.0, 0.5]), 0.1),
+             description="sum(x**3), 3 elements, h = 0.1"),
+        Case((_weighted_square, np.array([[1.0, 2.0], [-1.0, 0.5], [3.0, 0.0]]), 1e-3),
+             description="a 3x2 array, h = 1e-3"),
+        Case((_exp_of_first_row, np.array([[0.5, -0.5, 1.0], [2.0, 2.0, 2.0]]), 1e-4),
+             description="only the first row matters, h = 1e-4"),
+        Case((_sum_of_cubes, np.array([[[2.0]], [[-1.0]]]), 0.5),
+             description="3-D array, h = 0.5"),
+    ]
+    for f in (_sum_of_cubes, _weighted_square):
+        shape = tuple(int(v) for v in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        h = float(rng.choice([0.05, 0.2, 0.3]))
+        cases.append(Case((f, rng.standard_normal(shape), h), description="random (seeded)"))
+    return cases
+
+
+def _ng_forward(f, x, h):  # one-sided difference
+    grad = np.zeros(x.shape)
+    base = f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - base) / h
+        x[idx] = old
+    return grad
+
+
+def _ng_over_h(f, x, h):  # divided by h instead of 2h
+    return 2 * numerical_gradient(f, x, h)
+
+
+def _ng_fixed_h(f, x, h):  # h ignored, the usual 1e-5 used
+    return numerical_gradient(f, x, 1e-5)
+
+
+register(Exercise(
+    id="backprop.numerical-gradient",
+    title="Writing numerical_gradient",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write my_numerical_gradient(f, x, h): the gradient of a scalar function f at the "
+           "float64 array x (any shape) by centred differences, grad[i] = (f(x + h e_i) - "
+           "f(x - h e_i)) / (2h) for every element i, returned as an array of x's shape. Nudge "
+           "x in place one element at a time and restore it: x must be unchanged when you "
+           "return.",
+    reference=numerical_gradient,
+    cases=_ng_cases,
+    hints=[
+        "Loop over every index of x, whatever its shape: for idx in np.ndindex(x.shape).",
+        "old = x[idx]; x[idx] = old + h; plus = f(x); x[idx] = old - h; minus = f(x); "
+        "x[idx] = old; grad[idx] = (plus - minus) / (2 * h).",
+    ],
+    mistakes=[
+        Mistake("forward", "You used the one-sided difference (f(x + h) - f(x)) / h; its error is "
+                "O(h), the centred one's O(h^2): nudge both ways and divide by 2h.",
+                wrong=_ng_forward),
+        Mistake("over h", "Your gradient is twice too large: the two nudges are 2h apart, so "
+                "divide by 2 * h.", wrong=_ng_over_h),
+        Mistake("fixed h", "You ignored the argument h (the checker varies it, up to 0.5): use "
+                "the step you are given.", wrong=_ng_fixed_h),
+    ],
+    examples_wrong=[
+        (_ng_forward, "one-sided"),
+        (_ng_over_h, "divide by 2 * h"),
+        (_ng_fixed_h, "ignored the argument h"),
+    ],
+    explanation="Centred differences cancel the h^2 term of the Taylor series, so the error is "
+                "O(h^2); restoring each element before the next nudge keeps the other "
+                "coordinates where they were, and leaves x as it came.",
+    solution_code='''\
+def my_numerical_gradient(f, x, h):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old                      # restore before the next element
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+''',
+))

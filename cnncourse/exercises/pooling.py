@@ -152,6 +152,7 @@ def _rf_cases(rng):
         Case(([(5, 1), (2, 2), (5, 1), (2, 2)],), description="LeNet-5's conv, pool, conv, pool"),
         Case(([(3, 1), (2, 2), (3, 1), (3, 1)],), description="a pool between 3x3 convolutions"),
         Case(([(1, 2), (3, 1)],), description="a 1x1 layer with stride 2, then a 3x3"),
+        Case(([(3, 2), (3, 2), (3, 2)],), description="three 3x3 layers, each with stride 2"),
         Case(([],), description="no layer at all"),
     ]
     for _ in range(4):
