@@ -1,12 +1,17 @@
 """Save and load a model's weights as a ``.npz`` file, safely.
 
-* :func:`save` writes ``model.state_dict()`` with ``np.savez`` to a temporary file in the same
-  folder, flushes it to disk (``fsync``) and renames it over the target with ``os.replace``,
-  which is atomic: if anything fails (a full disk, an interrupted kernel) the previous
-  checkpoint is still there, whole, and no temporary file is left behind.
-* :func:`load` reads with ``allow_pickle=False`` (a checkpoint cannot run code), checks that
-  the file is a cnncourse checkpoint, and that its arrays match the model's parameters by name
-  and shape before copying anything, so a mismatch leaves the model untouched.
+* :func:`save` writes ``model.state_dict()`` as an ordinary ``.npz`` through
+  :func:`cnncourse.io.atomic_write`: a temporary file in the same folder, flushed to disk and
+  renamed over the target, so if anything fails (a full disk, an interrupted kernel, SIGTERM)
+  the previous checkpoint is still there, whole, and the temporary file is removed; after a
+  SIGKILL, the next save or load of that file removes it. The file follows the umask, and
+  records the type of every layer.
+* :func:`load` reads with ``allow_pickle=False`` (a checkpoint cannot run code) and checks,
+  before reading any parameter's data, that the file is a cnncourse checkpoint, that its entry
+  names and shapes (read from the headers) match the model's parameters and that its layer
+  types match the model's (a ``Conv2d`` checkpoint does not load into a ``ConvTranspose2d`` of
+  the same shapes), so a mismatch leaves the model untouched and a hostile archive cannot make
+  it allocate memory for entries it does not need.
 
 >>> import tempfile, os
 >>> from cnncourse.models import lenet5
@@ -21,19 +26,22 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .checks import check_bool
+from .io import atomic_write, remove_stale
+
 __all__ = ["save", "load", "info", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 2 adds the layer types; files of format 1 still load
 _VERSION_KEY = "__cnncourse_checkpoint__"
 _MODEL_KEY = "__model__"
 _META_KEY = "__metadata__"
-_RESERVED = (_VERSION_KEY, _MODEL_KEY, _META_KEY)
+_LAYERS_KEY = "__layers__"
+_RESERVED = (_VERSION_KEY, _MODEL_KEY, _META_KEY, _LAYERS_KEY)
 
 
 def _check_model(model, fn: str):
@@ -69,10 +77,6 @@ def save(model, path, *, metadata: dict | None = None) -> None:
     fn = "save"
     _check_model(model, fn)
     path = _check_path(path, fn)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{fn}: folder {folder} does not exist (create it first, e.g. "
-                                f"os.makedirs({str(folder)!r}))")
     state = model.state_dict()
     clash = [key for key in state if key in _RESERVED]
     if clash:
@@ -80,64 +84,108 @@ def save(model, path, *, metadata: dict | None = None) -> None:
     arrays = dict(state)
     arrays[_VERSION_KEY] = np.array(FORMAT_VERSION)
     arrays[_MODEL_KEY] = np.array(type(model).__name__)
+    arrays[_LAYERS_KEY] = np.array(json.dumps(_layer_types(model)))
     if metadata is not None:
         try:
             arrays[_META_KEY] = np.array(json.dumps(metadata))
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{fn}: metadata must be JSON-serialisable (numbers, strings, lists, "
                             f"dicts), got {metadata!r}: {exc}") from None
+    atomic_write(path, lambda f: _write_npz(f, arrays), fn=fn)
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+
+def _layer_types(model) -> dict:
+    if not hasattr(model, "named_modules"):
+        return {}
+    return {name: type(module).__name__ for name, module in model.named_modules()}
+
+
+def _write_npz(f, arrays: dict) -> None:
+    """What ``np.savez`` writes (one ``.npy`` per entry in a zip), without its ``file``
+    argument, so an entry may be called ``file`` (a parameter ``self.file``)."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, value in arrays.items():
+            with zf.open(key + ".npy", "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, np.asanyarray(value), allow_pickle=False)
+
+
+class _Archive:
+    """An open checkpoint: entry names, shapes from the ``.npy`` headers, and arrays read one
+    at a time, only when asked for."""
+
+    def __init__(self, path, fn: str):
+        self.path = path = _check_path(path, fn)
+        self.fn = fn
+        if not path.exists():
+            raise FileNotFoundError(f"{fn}: no checkpoint file at {path}")
+        if path.is_dir():
+            raise IsADirectoryError(f"{fn}: {path} is a folder, not a checkpoint file")
+        remove_stale(path)
         try:
-            os.remove(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:                                   # make the rename itself durable (POSIX only)
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-def _read(path, fn: str) -> dict:
-    """All arrays of a checkpoint file, with clear errors for missing or corrupted files."""
-    path = _check_path(path, fn)
-    if not path.exists():
-        raise FileNotFoundError(f"{fn}: no checkpoint file at {path}")
-    if path.is_dir():
-        raise IsADirectoryError(f"{fn}: {path} is a folder, not a checkpoint file")
-    try:
-        data = np.load(path, allow_pickle=False)
+            data = np.load(path, allow_pickle=False)
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise self._unreadable(exc) from None
         if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not an .npz archive")
+            raise ValueError(f"{fn}: {path} is not a readable checkpoint (corrupted, truncated, "
+                             f"or not an .npz file): it holds a single array, not an .npz archive")
+        self.data = data
+        self.names = list(data.files)
+        if _VERSION_KEY not in self.names:
+            self.close()
+            raise ValueError(f"{fn}: {path} is an .npz file but not a cnncourse checkpoint (no "
+                             f"{_VERSION_KEY!r} entry); it holds {sorted(self.names)[:8]}")
+        version = self.array(_VERSION_KEY)
+        if (version.shape != () or not np.issubdtype(version.dtype, np.integer)
+                or int(version) < 1):
+            self.close()
+            raise ValueError(f"{fn}: {path} has a malformed format version entry "
+                             f"{_VERSION_KEY!r}: expected an int >= 1, got an array of dtype "
+                             f"{version.dtype} and shape {version.shape}; the file is corrupted "
+                             f"or was not written by cnncourse.checkpoint.save")
+        self.version = int(version)
+        if self.version > FORMAT_VERSION:
+            self.close()
+            raise ValueError(f"{fn}: {path} has checkpoint format {self.version}, this version "
+                             f"of cnncourse reads up to {FORMAT_VERSION}; upgrade cnncourse")
+
+    def _unreadable(self, exc):
+        return ValueError(f"{self.fn}: {self.path} is not a readable checkpoint (corrupted, "
+                          f"truncated, or not an .npz file): {exc}")
+
+    def array(self, key: str) -> np.ndarray:
         try:
-            arrays = {key: data[key] for key in data.files}
-        finally:
-            data.close()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise ValueError(f"{fn}: {path} is not a readable checkpoint (corrupted, truncated, or "
-                         f"not an .npz file): {exc}") from None
-    if _VERSION_KEY not in arrays:
-        raise ValueError(f"{fn}: {path} is an .npz file but not a cnncourse checkpoint (no "
-                         f"{_VERSION_KEY!r} entry); it holds {sorted(arrays)[:8]}")
-    version = int(arrays[_VERSION_KEY])
-    if version > FORMAT_VERSION:
-        raise ValueError(f"{fn}: {path} has checkpoint format {version}, this version of "
-                         f"cnncourse reads up to {FORMAT_VERSION}; upgrade cnncourse")
-    return arrays
+            return self.data[key]
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+            self.close()
+            raise self._unreadable(exc) from None
+
+    def shape(self, key: str) -> tuple:
+        """The entry's shape, from its ``.npy`` header (its data is not read)."""
+        try:
+            with self.data.zip.open(key + ".npy") as f:
+                major, _ = np.lib.format.read_magic(f)
+                read = (np.lib.format.read_array_header_1_0 if major == 1
+                        else np.lib.format.read_array_header_2_0)
+                return tuple(read(f)[0])
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+            self.close()
+            raise self._unreadable(exc) from None
+
+    def text(self, key: str):
+        return str(self.array(key)) if key in self.names else None
+
+    @property
+    def state_names(self) -> list:
+        return [k for k in self.names if k not in _RESERVED]
+
+    def close(self) -> None:
+        self.data.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def load(model, path, *, strict: bool = True):
@@ -168,41 +216,57 @@ def load(model, path, *, strict: bool = True):
     """
     fn = "load"
     _check_model(model, fn)
-    arrays = _read(path, fn)
-    saved_model = str(arrays.get(_MODEL_KEY, "?"))
-    state = {k: v for k, v in arrays.items() if k not in _RESERVED}
-    current = model.state_dict()
-    missing = [k for k in current if k not in state]
-    unexpected = [k for k in state if k not in current]
-    mismatched = [f"{k}: model {current[k].shape}, file {state[k].shape}"
-                  for k in current if k in state and state[k].shape != current[k].shape]
-    problems = []
-    if mismatched:
-        problems.append("shape mismatch for " + "; ".join(mismatched))
-    if strict and missing:
-        problems.append(f"missing from the file: {missing}")
-    if strict and unexpected:
-        problems.append(f"unexpected in the file: {unexpected}")
-    if problems:
-        raise ValueError(f"{fn}: {path} (saved from a {saved_model}) does not fit this "
-                         f"{type(model).__name__}: " + "; ".join(problems)
-                         + ". Build the model with the same architecture as when it was saved")
-    model.load_state_dict({k: v for k, v in state.items() if k in current}, strict=False)
+    strict = check_bool(strict, fn, "strict")
+    with _Archive(path, fn) as archive:
+        saved_model = archive.text(_MODEL_KEY) or "?"
+        names = archive.state_names
+        current = model.state_dict()
+        missing = [k for k in current if k not in names]
+        unexpected = [k for k in names if k not in current]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing from the file: {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected in the file: {unexpected}")
+        if problems:
+            raise ValueError(f"{fn}: {path} (saved from a {saved_model}) does not fit this "
+                             f"{type(model).__name__}: " + "; ".join(problems)
+                             + ". Build the model with the same architecture as when it was saved")
+        mismatched = [f"{k}: model {current[k].shape}, file {archive.shape(k)}"
+                      for k in current if k in names and archive.shape(k) != current[k].shape]
+        if mismatched:
+            raise ValueError(f"{fn}: {path} (saved from a {saved_model}) does not fit this "
+                             f"{type(model).__name__}: shape mismatch for " + "; ".join(mismatched)
+                             + ". Build the model with the same architecture as when it was saved")
+        layers = archive.text(_LAYERS_KEY)
+        if layers is not None:
+            saved_types = json.loads(layers)
+            for name, kind in _layer_types(model).items():
+                if name in saved_types and saved_types[name] != kind:
+                    where = f"layer {name!r}" if name else "the model"
+                    raise ValueError(f"{fn}: {path} holds {where} of type {saved_types[name]}, "
+                                     f"the model has {kind}; build the model with the same layer "
+                                     f"types as when it was saved")
+        state = {k: archive.array(k) for k in names if k in current}
+    model.load_state_dict(state, strict=False)
     return model
 
 
 def info(path) -> dict:
-    """Describe a checkpoint without loading it into a model.
+    """Describe a checkpoint without loading it into a model (no parameter data is read).
 
     Returns
     -------
     dict
-        ``format`` (int), ``model`` (class name), ``shapes`` ({name: shape}) and
-        ``metadata`` (the dict given to :func:`save`, or None).
+        ``format`` (int), ``model`` (class name), ``layers`` ({name: layer type}, empty for
+        format 1 files), ``shapes`` ({name: shape}) and ``metadata`` (the dict given to
+        :func:`save`, or None).
     """
-    arrays = _read(path, "info")
-    meta = arrays.get(_META_KEY)
-    return {"format": int(arrays[_VERSION_KEY]),
-            "model": str(arrays.get(_MODEL_KEY, "?")),
-            "shapes": {k: tuple(v.shape) for k, v in arrays.items() if k not in _RESERVED},
-            "metadata": None if meta is None else json.loads(str(meta))}
+    with _Archive(path, "info") as archive:
+        meta = archive.text(_META_KEY)
+        layers = archive.text(_LAYERS_KEY)
+        return {"format": archive.version,
+                "model": archive.text(_MODEL_KEY) or "?",
+                "layers": {} if layers is None else json.loads(layers),
+                "shapes": {k: archive.shape(k) for k in archive.state_names},
+                "metadata": None if meta is None else json.loads(meta)}

@@ -5,42 +5,20 @@ Every builder returns a :class:`cnncourse.nn.Sequential`, so ``model[0]`` is the
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from . import nn
 from .arithmetic import conv_output_size, pool_output_size, receptive_field
+from .checks import as_rng, check_positive_int, is_int, is_real
+from .tables import html_table, text_table
 
 __all__ = ["lenet5", "mlp", "all_conv", "pool_net", "summary", "Summary", "LayerInfo"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 _POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 _GLOBAL_POOLS = {"avg": nn.AdaptiveAvgPool2d, "max": nn.AdaptiveMaxPool2d}
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _rng(rng, fn: str) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if _is_int(rng):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"{fn}: rng must be a numpy Generator (np.random.default_rng(seed)), an int "
-                    f"seed or None, got {type(rng).__name__}")
-
-
-def _positive(value, name: str, fn: str) -> int:
-    if not _is_int(value):
-        raise TypeError(f"{fn}: {name} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{fn}: {name} must be >= 1, got {value}")
-    return int(value)
 
 
 def _choice(value, table: dict, name: str, fn: str):
@@ -69,7 +47,7 @@ def lenet5(in_channels: int = 1, num_classes: int = 10, input_size=28, *, rng=No
     num_classes : int, default 10
     input_size : int or (int, int), default 28
         Height and width of the input images.
-    rng : numpy.random.Generator or int, optional
+    rng : int seed, None or numpy.random.Generator
         Initial weights; the same seed gives the same network.
     activation : {'relu', 'tanh', 'sigmoid'}, default 'relu'
         The 1998 paper used a scaled tanh.
@@ -82,18 +60,18 @@ def lenet5(in_channels: int = 1, num_classes: int = 10, input_size=28, *, rng=No
         Input (N, in_channels, H, W), output logits (N, num_classes).
     """
     fn = "lenet5"
-    in_channels = _positive(in_channels, "in_channels", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
-    if _is_int(input_size):
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
+    if is_int(input_size):
         size = (int(input_size), int(input_size))
     elif (isinstance(input_size, (tuple, list)) and len(input_size) == 2
-          and all(_is_int(v) for v in input_size)):
+          and all(is_int(v) for v in input_size)):
         size = (int(input_size[0]), int(input_size[1]))
     else:
         raise TypeError(f"{fn}: input_size must be an int or a pair (H, W), got {input_size!r}")
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
     Pool = _choice(pool, _POOLS, "pool", fn)
-    rng = _rng(rng, fn)
+    rng = as_rng(rng, fn)
 
     def flat_size(n: int) -> int:
         try:
@@ -130,7 +108,7 @@ def mlp(in_features: int, hidden: Sequence[int] = (128,), num_classes: int = 10,
     hidden : sequence of int, default (128,)
         Widths of the hidden layers (may be empty: a linear classifier).
     num_classes : int, default 10
-    rng : numpy.random.Generator or int, optional
+    rng : int seed, None or numpy.random.Generator
         Initial weights and dropout masks.
     dropout : float in [0, 1), default 0.0
         Dropout probability after each hidden activation (0: no Dropout layers).
@@ -142,16 +120,16 @@ def mlp(in_features: int, hidden: Sequence[int] = (128,), num_classes: int = 10,
         Input (N, ...) with ``in_features`` values per sample, output logits (N, num_classes).
     """
     fn = "mlp"
-    in_features = _positive(in_features, "in_features", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
-    if _is_int(hidden) or not isinstance(hidden, (tuple, list)):
+    in_features = check_positive_int(in_features, fn, "in_features")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
+    if is_int(hidden) or not isinstance(hidden, (tuple, list)):
         raise TypeError(f"{fn}: hidden must be a sequence of layer widths such as (128,) or "
                         f"(256, 128), got {hidden!r}")
-    widths = [_positive(h, "hidden width", fn) for h in hidden]
-    if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0 <= dropout < 1:
+    widths = [check_positive_int(h, fn, "hidden width") for h in hidden]
+    if not is_real(dropout) or not 0 <= dropout < 1:
         raise ValueError(f"{fn}: dropout must be a probability in [0, 1), got {dropout!r}")
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
-    rng = _rng(rng, fn)
+    rng = as_rng(rng, fn)
     layers = [nn.Flatten()]
     prev = in_features
     for width in widths:
@@ -184,7 +162,7 @@ def all_conv(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
     channels : sequence of int, default (16, 32)
         Width of each stage; ``len(channels)`` stages divide the resolution by
         ``2 ** len(channels)``.
-    rng : numpy.random.Generator or int, optional
+    rng : int seed, None or numpy.random.Generator
     activation : {'relu', 'tanh', 'sigmoid'}, default 'relu'
     global_pool : {'avg', 'max'}, default 'avg'
         Global average pooling (as in the paper) or global max pooling.
@@ -202,14 +180,14 @@ def all_conv(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
     pooling.
     """
     fn = "all_conv"
-    in_channels = _positive(in_channels, "in_channels", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
-    if _is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
+    if is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
         raise TypeError(f"{fn}: channels must be a non-empty sequence of widths such as "
                         f"(16, 32), got {channels!r}")
-    widths = [_positive(c, "channel width", fn) for c in channels]
+    widths = [check_positive_int(c, fn, "channel width") for c in channels]
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
-    rng = _rng(rng, fn)
+    rng = as_rng(rng, fn)
     layers = []
     prev = in_channels
     for width in widths:
@@ -243,7 +221,7 @@ def pool_net(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
     channels : sequence of int, default (8, 16)
     kernel_size : int, default 5
         Odd, so that ``'same'`` padding is symmetric.
-    rng : numpy.random.Generator or int, optional
+    rng : int seed, None or numpy.random.Generator
     activation : {'relu', 'tanh', 'sigmoid'}, default 'relu'
     global_pool : {'max', 'avg'}, default 'max'
 
@@ -254,18 +232,18 @@ def pool_net(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
         (N, num_classes).
     """
     fn = "pool_net"
-    in_channels = _positive(in_channels, "in_channels", fn)
-    num_classes = _positive(num_classes, "num_classes", fn)
-    if _is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
+    if is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
         raise TypeError(f"{fn}: channels must be a non-empty sequence of widths such as "
                         f"(8, 16), got {channels!r}")
-    widths = [_positive(c, "channel width", fn) for c in channels]
-    kernel_size = _positive(kernel_size, "kernel_size", fn)
+    widths = [check_positive_int(c, fn, "channel width") for c in channels]
+    kernel_size = check_positive_int(kernel_size, fn, "kernel_size")
     if kernel_size % 2 == 0:
         raise ValueError(f"{fn}: kernel_size must be odd (symmetric 'same' padding), got {kernel_size}")
     Act = _choice(activation, _ACTIVATIONS, "activation", fn)
     GlobalPool = _choice(global_pool, _GLOBAL_POOLS, "global_pool", fn)
-    rng = _rng(rng, fn)
+    rng = as_rng(rng, fn)
     layers = []
     prev = in_channels
     for width in widths:
@@ -350,25 +328,18 @@ class Summary:
 
     def __repr__(self) -> str:
         header, rows = self._table()
-        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-                  for i, h in enumerate(header)]
         align = [str.ljust, str.ljust, str.rjust, str.rjust, str.rjust, str.rjust]
-        line = lambda cells: "  ".join(a(c, w) for a, c, w in zip(align, cells, widths)).rstrip()
-        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-        out = [f"{self.model_name} summary", rule, line(header), rule]
-        out += [line(r) for r in rows]
+        table = text_table(header, rows, align).split("\n")
+        rule = "-" * max(len(line) for line in table)
+        out = [f"{self.model_name} summary", rule, table[0], rule] + table[1:]
         out += [rule] + self._footer()
         return "\n".join(out)
 
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        header, rows = self._table()
-        head = "".join(f"<th>{h}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-        foot = "<br>".join(self._footer())
-        return (f"<b>{self.model_name} summary</b><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{body}</tbody></table><p>{foot}</p>")
+        return html_table(*self._table(), caption=f"{self.model_name} summary",
+                          footer=self._footer())
 
 
 def _leaves(module, prefix: str = ""):
@@ -435,7 +406,7 @@ def summary(model, input_shape) -> Summary:
     if not isinstance(model, nn.Module):
         raise TypeError(f"{fn}: model must be a cnncourse.nn.Module, got {type(model).__name__}")
     if (not isinstance(input_shape, (tuple, list)) or not input_shape
-            or not all(_is_int(v) and v >= 1 for v in input_shape)):
+            or not all(is_int(v) and v >= 1 for v in input_shape)):
         raise ValueError(f"{fn}: input_shape must be a tuple of positive ints such as "
                          f"(1, 28, 28), got {input_shape!r}")
     input_shape = tuple(int(v) for v in input_shape)

@@ -13,24 +13,13 @@ The chapter *Training* derives the updates; they match ``torch.optim.SGD`` and
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from .checks import check_bool, check_real
 from .nn.module import Parameter
 
 __all__ = ["Optimizer", "SGD", "Adam"]
-
-
-def _check_number(value, name: str, owner: str, low: float = 0.0, high: float | None = None,
-                  high_open: bool = False) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise TypeError(f"{owner}: {name} must be a finite number, got {value!r}")
-    value = float(value)
-    if value < low or (high is not None and (value >= high if high_open else value > high)):
-        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"{owner}: {name} must be {bound}, got {value}")
-    return value
 
 
 class Optimizer:
@@ -39,7 +28,8 @@ class Optimizer:
     Parameters
     ----------
     params : iterable of Parameter
-        Usually ``model.parameters()``.
+        Usually ``model.parameters()``. A Parameter given twice is kept once, so it is
+        updated once per step.
     """
 
     def __init__(self, params):
@@ -57,6 +47,9 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Parameter):
                 raise TypeError(f"{owner}: params[{i}] must be a Parameter, got {type(p).__name__}")
+        # a Parameter listed twice (tied weights gathered by hand) is updated once per step
+        unique = {id(p): p for p in self.params}
+        self.params = list(unique.values())
         self.state: list[dict] = [{} for _ in self.params]
 
     def zero_grad(self) -> None:
@@ -99,10 +92,10 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
-        self.lr = _check_number(lr, "lr", "SGD")
-        self.momentum = _check_number(momentum, "momentum", "SGD")
-        self.weight_decay = _check_number(weight_decay, "weight_decay", "SGD")
-        self.nesterov = bool(nesterov)
+        self.lr = check_real(lr, "SGD", "lr", low=0.0)
+        self.momentum = check_real(momentum, "SGD", "momentum", low=0.0)
+        self.weight_decay = check_real(weight_decay, "SGD", "weight_decay", low=0.0)
+        self.nesterov = check_bool(nesterov, "SGD", "nesterov")
         if self.nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov=True requires momentum > 0")
         super().__init__(params)
@@ -150,13 +143,13 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
-        self.lr = _check_number(lr, "lr", "Adam")
+        self.lr = check_real(lr, "Adam", "lr", low=0.0)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_check_number(betas[0], "betas[0]", "Adam", 0.0, 1.0, high_open=True),
-                      _check_number(betas[1], "betas[1]", "Adam", 0.0, 1.0, high_open=True))
-        self.eps = _check_number(eps, "eps", "Adam")
-        self.weight_decay = _check_number(weight_decay, "weight_decay", "Adam")
+        self.betas = (check_real(betas[0], "Adam", "betas[0]", low=0.0, high=1.0, high_open=True),
+                      check_real(betas[1], "Adam", "betas[1]", low=0.0, high=1.0, high_open=True))
+        self.eps = check_real(eps, "Adam", "eps", low=0.0)
+        self.weight_decay = check_real(weight_decay, "Adam", "weight_decay", low=0.0)
         super().__init__(params)
 
     def defaults(self) -> dict:

@@ -98,10 +98,11 @@ def test_crash_during_savez_keeps_old_file(tmp_path, model, monkeypatch):
     save(model, path)
     good = path.read_bytes()
 
-    def boom(*args, **kwargs):
+    def boom(f, arrays):
+        f.write(b"half a file")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(checkpoint.np, "savez", boom)
+    monkeypatch.setattr(checkpoint, "_write_npz", boom)
     with pytest.raises(OSError, match="No space left"):
         save(lenet5(num_classes=4, input_size=16, rng=5), path)
     assert path.read_bytes() == good
@@ -135,3 +136,132 @@ def test_save_errors(tmp_path, model):
     with pytest.raises(TypeError, match="save: path must be a str"):
         save(model, 42)
     assert os.listdir(tmp_path) == []
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13: kills during save, umask, lazy name checks, bad versions, names, layer types
+# --------------------------------------------------------------------------------------------
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+
+_SLOW_SAVER = textwrap.dedent("""
+    import sys, time, numpy as np
+    from cnncourse import checkpoint, nn
+    model = nn.Sequential(*[nn.Linear(400, 400, rng=0) for _ in range(30)])
+    real_write = checkpoint._write_npz
+    def slow_write(f, arrays):
+        real_write(f, arrays)
+        f.flush()
+        print("writing", flush=True)
+        time.sleep(60)                            # killed here: a full temp file on disk
+    checkpoint._write_npz = slow_write
+    checkpoint.save(model, sys.argv[1])
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_no_temp_file_left_after_a_kill_during_save(tmp_path, sig):
+    target = tmp_path / "model.npz"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_SAVER, str(target)],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        leftovers = [p for p in tmp_path.iterdir()]
+        assert leftovers, "the temp file exists while writing"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    if sig == signal.SIGTERM:                     # handled: removed at once
+        assert list(tmp_path.iterdir()) == []
+    model = nn.Sequential(nn.Linear(2, 2, rng=0))
+    save(model, target)                           # the next save cleans a killed save's leftovers
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def test_load_cleans_leftovers_of_a_killed_save(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 2, rng=0))
+    target = tmp_path / "model.npz"
+    save(model, target)
+    stale = tmp_path / f".model.npz.{999999999}.cnncourse-tmp"
+    stale.write_bytes(b"x" * 100)
+    load(model, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def test_saved_file_follows_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save(nn.Sequential(nn.Linear(2, 2, rng=0)), tmp_path / "a.npz")
+        os.umask(0o077)
+        save(nn.Sequential(nn.Linear(2, 2, rng=0)), tmp_path / "b.npz")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.npz").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.npz").stat().st_mode & 0o777 == 0o600
+
+
+def test_load_checks_entry_names_before_reading_data(tmp_path, monkeypatch):
+    model = nn.Sequential(nn.Linear(2, 2, rng=0))
+    path = tmp_path / "big.npz"
+    np.savez(path, **{"__cnncourse_checkpoint__": np.array(1), "huge": np.zeros(10)})
+    read = []
+    real_getitem = np.lib.npyio.NpzFile.__getitem__
+
+    def spy(self, key):
+        read.append(key)
+        return real_getitem(self, key)
+
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", spy)
+    with pytest.raises(ValueError, match=r"unexpected in the file: \['huge'\]"):
+        load(model, path)
+    assert "huge" not in read
+
+
+@pytest.mark.parametrize("version", [np.array("one"), np.array([1, 2]), np.array(1.5)],
+                         ids=["str", "array", "float"])
+def test_bad_version_entry_is_a_clear_error(tmp_path, version):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{"__cnncourse_checkpoint__": version})
+    with pytest.raises(ValueError, match=r"load: .*bad.npz has a malformed format version entry "
+                                         r"'__cnncourse_checkpoint__'"):
+        load(nn.Sequential(nn.Linear(2, 2, rng=0)), path)
+
+
+def test_a_parameter_named_file_round_trips(tmp_path):
+    class Odd(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.file = nn.Parameter(np.arange(3.0))
+            self.allow_pickle = nn.Parameter(np.ones(2))
+
+    path = tmp_path / "odd.npz"
+    save(Odd(), path)
+    other = Odd()
+    other.file.data[...] = 0
+    load(other, path)
+    np.testing.assert_array_equal(other.file.data, np.arange(3.0))
+
+
+def test_layer_types_are_recorded_and_checked(tmp_path):
+    path = tmp_path / "conv.npz"
+    save(nn.Sequential(nn.Conv2d(6, 6, 3, rng=0)), path)
+    assert info(path)["layers"] == {"": "Sequential", "0": "Conv2d"}
+    with pytest.raises(ValueError, match=r"load: .*conv.npz holds layer '0' of type Conv2d, the "
+                                         r"model has ConvTranspose2d"):
+        load(nn.Sequential(nn.ConvTranspose2d(6, 6, 3, rng=0)), path)
+    load(nn.Sequential(nn.Conv2d(6, 6, 3, rng=1)), path)
+
+
+def test_load_strict_must_be_a_bool(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)))
+    save(model, tmp_path / "m.npz")
+    with pytest.raises(TypeError, match=r"^load: strict must be True or False, got 'no'"):
+        load(model, tmp_path / "m.npz", strict="no")

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cnncourse import datasets
+from cnncourse.datasets import idx as idx_module
 from cnncourse.datasets import (SHAPE_CLASSES, DownloadError, Split, class_names, digits,
                                 fashion_mnist, mnist, read_idx, shapes, shift_images)
 
@@ -278,8 +279,8 @@ def fake_mirror(tmp_path):
 def test_mnist_download_verify_cache(tmp_path, fake_mirror, monkeypatch):
     src, sums, url = fake_mirror
     calls = []
-    real_open = datasets._urlopen
-    monkeypatch.setattr(datasets, "_urlopen", lambda u, timeout=None: calls.append(u) or real_open(u))
+    real_open = idx_module._urlopen
+    monkeypatch.setattr(idx_module, "_urlopen", lambda u, timeout=None: calls.append(u) or real_open(u))
     cache = tmp_path / "cache"
     X, y = mnist(cache, train=True, sha256=sums, mirrors=[url])
     assert X.shape == (6, 1, 28, 28) and X.dtype == np.float32 and y.dtype == np.int64
@@ -329,7 +330,7 @@ def test_mnist_offline_message(tmp_path, monkeypatch):
     def offline(url, timeout=None):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(datasets, "_urlopen", offline)
+    monkeypatch.setattr(idx_module, "_urlopen", offline)
     with pytest.raises(DownloadError, match=r"(?s)are you offline.*by hand into .*digits\(\)"):
         mnist(tmp_path / "c")
     assert not any((tmp_path / "c" / "mnist").iterdir())
@@ -346,7 +347,7 @@ def test_mnist_interrupted_download_leaves_nothing(tmp_path, monkeypatch):
         def read(self, n):
             raise ConnectionResetError("connection reset mid-download")
 
-    monkeypatch.setattr(datasets, "_urlopen", lambda url, timeout=None: Broken())
+    monkeypatch.setattr(idx_module, "_urlopen", lambda url, timeout=None: Broken())
     with pytest.raises(DownloadError, match="connection reset"):
         mnist(tmp_path / "c", mirrors=["https://example.invalid/"])
     assert list((tmp_path / "c" / "mnist").iterdir()) == []
@@ -365,3 +366,53 @@ def test_known_checksums_look_right():
     for sums in (datasets.MNIST_SHA256, datasets.FASHION_MNIST_SHA256):
         assert len(sums) == 4
         assert all(len(v) == 64 and int(v, 16) >= 0 for v in sums.values())
+
+
+# ---------------------------------------------------------------- issue 13: bad inputs, rng
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: shapes(1, noise=float("nan")), ValueError, r"shapes: noise must be a finite number, got nan"),
+    (lambda: shapes(1, max_rotation=float("inf")), ValueError, r"shapes: max_rotation must be a finite number, got inf"),
+    (lambda: shapes(1, mirror=1), TypeError, r"shapes: mirror must be True or False, got 1"),
+    (lambda: shapes(1, filled=None), TypeError, r"shapes: filled must be True or False, got None"),
+    (lambda: shapes(1, thickness=float("inf"), filled=False), ValueError, r"shapes: thickness must be a finite"),
+    (lambda: shapes(1, seed=-1), ValueError, r"shapes: seed must be a non-negative int seed, None or a numpy Generator, got -1"),
+    (lambda: shapes(1, rng=-1), ValueError, r"shapes: rng must be a non-negative int seed, None or a numpy Generator, got -1"),
+    (lambda: shapes(1, rng=1.5), TypeError, r"shapes: rng must be an int seed, None or a numpy Generator"),
+    (lambda: shapes(10**12), ValueError, r"shapes: n_per_class=1000000000000 would need .* GiB for the images"),
+    (lambda: shapes(1, seed=1, rng=2), TypeError, r"shapes: give rng or seed, not both"),
+    (lambda: digits(-1), ValueError, r"digits: seed must be a non-negative int seed, None or a numpy Generator, got -1"),
+    (lambda: digits(2**40), ValueError, r"digits: seed must be < 2\*\*32"),
+    (lambda: digits(test_size=1e-6), ValueError, r"digits: test_size=1e-06 leaves 1 test image; "
+                                                 r"need at least one per class \(10\)"),
+    (lambda: class_names(["mnist"]), TypeError, r"class_names: dataset must be a str, got list"),
+    (lambda: read_idx(None), TypeError, r"read_idx: path must be a str or a path-like object, got NoneType"),
+    (lambda: read_idx(5), TypeError, r"read_idx: path must be a str or a path-like object, got int"),
+    (lambda: datasets.data_dir(5), TypeError, r"data_dir: root must be a str or a path-like object, got int"),
+    (lambda: mnist(root=5, download=False), TypeError, r"mnist: root must be a str or a path-like object"),
+    (lambda: mnist(root="unused", mirrors=[1]), TypeError, r"mnist: mirrors must be URL strings, got 1"),
+    (lambda: mnist(root="unused", mirrors=5), TypeError, r"mnist: mirrors must be a URL string or a sequence"),
+    (lambda: mnist(root="unused", download=1), TypeError, r"mnist: download must be True or False, got 1"),
+    (lambda: fashion_mnist(root="unused", sha256={"train-images-idx3-ubyte.gz": 5}), TypeError,
+     r"fashion_mnist: sha256\['train-images-idx3-ubyte.gz'\] must be a hex string, got 5"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_bad_inputs_get_the_packages_message(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_read_idx_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"read_idx: .* is a folder, not an IDX file"):
+        read_idx(tmp_path)
+
+
+def test_one_rng_policy_in_datasets():
+    a = shapes(3, rng=5)
+    b = shapes(3, seed=5)                                     # the book's name keeps working
+    c = shapes(3, rng=np.random.default_rng(5))
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    for u, v in zip(a, c):
+        np.testing.assert_array_equal(u, v)
+    assert shapes(2, rng=None)[0].shape == (8, 1, 28, 28)
+    assert digits(rng=np.random.default_rng(0)).X_train.shape == (1347, 1, 8, 8)
+    np.testing.assert_array_equal(digits(rng=3).y_train, digits(3).y_train)

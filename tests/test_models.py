@@ -43,7 +43,7 @@ def test_lenet5_options_and_seed():
     (dict(input_size=2.5), TypeError, "lenet5: input_size must be an int or a pair"),
     (dict(activation="gelu"), ValueError, "lenet5: activation must be one of"),
     (dict(pool="min"), ValueError, "lenet5: pool must be one of"),
-    (dict(num_classes=0), ValueError, "lenet5: num_classes must be >= 1"),
+    (dict(num_classes=0), ValueError, r"lenet5: num_classes must be a positive int \(>= 1\), got 0"),
     (dict(rng="x"), TypeError, "lenet5: rng must be"),
 ])
 def test_lenet5_errors(kwargs, exc, match):

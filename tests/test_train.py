@@ -118,10 +118,10 @@ def test_progress_true_shows_bar(capsys):
     (dict(train_data=np.zeros((5, 4), np.float32)), TypeError, r"pair \(X, y\)"),
     (dict(train_data=(np.zeros((5, 4), np.int64), np.zeros(5, np.int64))), TypeError, "floating"),
     (dict(train_data=(np.zeros((5, 4), np.float32), np.zeros(5))), TypeError, "integer class labels"),
-    (dict(batch_size=0), ValueError, "fit: batch_size must be >= 1, got 0"),
-    (dict(epochs=0), ValueError, "fit: epochs must be >= 1, got 0"),
+    (dict(batch_size=0), ValueError, r"fit: batch_size must be a positive int \(>= 1\), got 0"),
+    (dict(epochs=0), ValueError, r"fit: epochs must be a positive int \(>= 1\), got 0"),
     (dict(epochs=1.5), TypeError, "fit: epochs must be an int"),
-    (dict(rng="seed"), TypeError, "fit: rng must be a numpy Generator"),
+    (dict(rng="seed"), TypeError, "fit: rng must be an int seed, None or a numpy Generator"),
     (dict(val_data=(np.zeros((3, 4), np.float32), np.zeros(2, np.int64))), ValueError, "val_data"),
 ], ids=["empty", "length", "not-pair", "int-X", "float-y", "batch0", "epochs0", "epochs-float",
         "rng", "val-length"])
@@ -185,7 +185,7 @@ def test_history_plot():
     import matplotlib.pyplot as plt
     h = History([1.0, 0.5], [0.5, 0.8], [1.1, 0.7], [0.4, 0.7])
     axes = h.plot()
-    assert len(axes) == 2 and axes[0].get_ylabel() == "loss"
+    assert len(axes) == 2 and "loss" in axes[0].get_ylabel()      # drawn by viz.plot_history
     assert len(axes[1].get_lines()) == 2
     _, ax = plt.subplots()
     assert h.plot(ax, metric="acc")[0] is ax
@@ -230,3 +230,166 @@ def test_cross_validate_errors():
         cross_validate(mm, mo, (X, y), [], k=2, epochs=1, batch_size=2, rng=0)
     with pytest.raises(TypeError, match="make_model must be a callable"):
         cross_validate(None, mo, (X, y), [0.1], k=2, epochs=1, batch_size=2, rng=0)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13: interrupts, foreign optimizers, labels, non-finite values, None arguments
+# --------------------------------------------------------------------------------------------
+
+class _InterruptAt:
+    """A loss that raises KeyboardInterrupt (Ctrl-C) at its n-th call."""
+
+    def __init__(self, n):
+        self.inner, self.n, self.calls = nn.CrossEntropyLoss(), n, 0
+
+    def __call__(self, logits, y):
+        self.calls += 1
+        if self.calls == self.n:
+            raise KeyboardInterrupt
+        return self.inner(logits, y)
+
+    def backward(self):
+        return self.inner.backward()
+
+
+def test_fit_interrupted_keeps_the_history_and_restores_eval_mode():
+    X, y = blobs()
+    model = mlp(4, (16,), num_classes=3, dropout=0.5, rng=0)
+    opt = SGD(model.parameters(), lr=0.05)
+    n_batches = -(-len(X) // 16)
+    loss_fn = _InterruptAt(2 * n_batches + 3)                   # during epoch 3
+    with pytest.warns(UserWarning, match=r"fit: interrupted \(KeyboardInterrupt\) during epoch 3 "
+                                         r"of 5; returning the History of the 2 completed epochs"):
+        history = fit(model, loss_fn, opt, (X, y), epochs=5, batch_size=16, rng=0, progress=False)
+    assert isinstance(history, History) and history.epochs == 2
+    assert len(history.train_loss) == len(history.lr) == len(history.seconds) == 2
+    assert not model.training and not any(m.training for m in model.modules())
+    x = np.ones((3, 4), np.float32)
+    np.testing.assert_array_equal(model(x), model(x))          # Dropout off afterwards
+
+
+def test_fit_refuses_an_optimizer_over_other_parameters():
+    X, y = blobs()
+    model, loss_fn, _ = make()
+    other, _, opt = make(seed=1)
+    with pytest.raises(ValueError, match=r"fit: the optimizer does not update model's parameters"):
+        fit(model, loss_fn, opt, (X, y), epochs=1, batch_size=16, rng=0, progress=False)
+
+
+@pytest.mark.parametrize("labels, error, match", [
+    (lambda y: np.where(np.arange(len(y)) == len(y) - 1, 7, y), ValueError,
+     r"fit: train_data y has labels outside \[0, 3\) \(min 0, max 7\)"),
+    (lambda y: np.where(np.arange(len(y)) == len(y) - 1, -1, y), ValueError,
+     r"fit: train_data y has labels outside \[0, 3\) \(min -1, max 2\)"),
+    (lambda y: y.astype(np.float64), TypeError, r"fit: train_data y must be a 1-D array of integer"),
+], ids=["too-large", "negative", "float"])
+def test_fit_checks_labels_before_any_update(labels, error, match):
+    X, y = blobs()
+    model, loss_fn, opt = make()
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(error, match=match):
+        fit(model, loss_fn, opt, (X, labels(y)), epochs=1, batch_size=16, rng=0, progress=False)
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)                # nothing was trained
+
+
+def test_fit_reports_non_finite_validation_data():
+    X, y = blobs()
+    Xv = X.copy()
+    Xv[3, 1] = np.nan
+    model, loss_fn, opt = make()
+    with pytest.raises(ValueError, match=r"fit: val_data X has 1 non-finite value \(NaN or inf\)"):
+        fit(model, loss_fn, opt, (X, y), (Xv, y), epochs=1, batch_size=16, rng=0, progress=False)
+    Xt = X.copy()
+    Xt[0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"fit: train_data X has 1 non-finite value"):
+        fit(model, loss_fn, opt, (Xt, y), epochs=1, batch_size=16, rng=0, progress=False)
+
+
+def test_fit_reports_non_finite_weights_after_a_step():
+    X, y = blobs()
+    model, loss_fn, _ = make()
+
+    class Exploding(SGD):
+        def step(self):
+            super().step()
+            self.params[0].data[0, 0] = np.inf
+
+    opt = Exploding(model.parameters(), lr=0.01)
+    with pytest.raises(FloatingPointError, match=r"fit: parameter '1.weight' became non-finite "
+                                                 r"after the optimizer step at epoch 1, batch 1"):
+        fit(model, loss_fn, opt, (X, y), epochs=1, batch_size=16, rng=0, progress=False)
+    assert not model.training
+
+
+@pytest.mark.parametrize("arg", ["model", "loss_fn", "optimizer", "train_data", "epochs",
+                                 "batch_size", "rng"])
+def test_fit_none_arguments_get_clear_errors(arg):
+    X, y = blobs()
+    model, loss_fn, opt = make()
+    kwargs = dict(model=model, loss_fn=loss_fn, optimizer=opt, train_data=(X, y), epochs=1,
+                  batch_size=16, rng=0, progress=False)
+    kwargs[arg] = None
+    if arg == "rng":
+        fit(**kwargs)                 # rng=None: a fresh unseeded generator (one rng policy)
+        return
+    with pytest.raises(TypeError, match=rf"^fit: {arg} "):
+        fit(**kwargs)
+
+
+def test_evaluate_and_predict_none_arguments():
+    X, y = blobs()
+    model, loss_fn, _ = make()
+    with pytest.raises(TypeError, match=r"^evaluate: model must be a cnncourse.nn.Module"):
+        evaluate(None, loss_fn, (X, y))
+    with pytest.raises(TypeError, match=r"^evaluate: loss_fn must be"):
+        evaluate(model, None, (X, y))
+    with pytest.raises(TypeError, match=r"^predict: model must be a cnncourse.nn.Module"):
+        predict(None, X)
+    with pytest.raises(TypeError, match=r"^evaluate: data must be a pair \(X, y\)"):
+        evaluate(model, loss_fn, None)
+
+
+def test_evaluate_sum_reduction_does_not_depend_on_batch_size():
+    X, y = blobs()
+    model, _, _ = make()
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    results = [evaluate(model, loss_fn, (X, y), batch_size=b)[0] for b in (1, 7, 90, 256)]
+    np.testing.assert_allclose(results, results[0], rtol=1e-5)
+    mean = evaluate(model, nn.CrossEntropyLoss(), (X, y))[0]
+    np.testing.assert_allclose(results[0], mean * len(X), rtol=1e-5)
+
+
+def _cv(**kwargs):
+    X, y = blobs(4)
+    args = dict(make_model=lambda v, rng: mlp(4, (4,), num_classes=3, rng=rng),
+                make_optimizer=lambda m, v: SGD(m.parameters(), lr=0.1), data=(X, y),
+                values=[1], k=2, epochs=1, batch_size=4, rng=0)
+    args.update(kwargs)
+    return cross_validate(**args)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(values=None), TypeError, r"^cross_validate: values must be a sequence"),
+    (dict(param=5), TypeError, r"^cross_validate: param must be the hyperparameter's name"),
+    (dict(make_model=lambda v, rng: None), TypeError, r"^cross_validate: make_model\(1, rng\) must return a cnncourse.nn.Module, got NoneType"),
+    (dict(make_optimizer=lambda m, v: None), TypeError, r"^fit: optimizer must be an optimizer"),
+], ids=["values", "param", "make_model", "make_optimizer"])
+def test_cross_validate_bad_inputs(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _cv(**kwargs)
+
+
+def test_cross_validate_stops_on_ctrl_c():
+    X, y = blobs(4)
+    calls = []
+
+    class Loss(_InterruptAt):
+        def __call__(self, logits, y):
+            calls.append(1)
+            return super().__call__(logits, y)
+
+    with pytest.warns(UserWarning, match="interrupted"):
+        with pytest.raises(KeyboardInterrupt):
+            _cv(values=[1, 2, 3], loss_fn=Loss(2))
+    assert len(calls) == 2                        # the search stopped at the interrupted fold

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
+from ..checks import check_positive_int, pair
 from .. import functional as F
-from ..functional._util import pair
+from ..functional.conv import UNSUPPORTED_CONV
 from . import init
-from .linear import _positive_int
 from .module import Module, Parameter
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
@@ -17,10 +18,33 @@ def _padding(padding, owner: str):
         if padding not in ("same", "valid"):
             raise ValueError(f"{owner}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
         return padding
-    return pair(padding, "padding", owner, 0)
+    return pair(padding, owner, "padding", 0)
+
+
+_UNSUPPORTED = {
+    **UNSUPPORTED_CONV,                       # the op's table (groups), plus the layer's own
+    "padding_mode": ("zeros", "only zero padding is implemented"),
+    "device": (None, "numpy arrays live on the CPU"),
+}
 
 
 class _ConvBase(Module):
+    def _init_common(self, name, in_channels, out_channels, kernel_size, stride, bias, rng,
+                     dtype, kwargs):
+        checks.reject_unsupported(name, kwargs, _UNSUPPORTED)
+        self.in_channels = check_positive_int(in_channels, name, "in_channels")
+        self.out_channels = check_positive_int(out_channels, name, "out_channels")
+        self.kernel_size = pair(kernel_size, name, "kernel_size", 1)
+        self.stride = pair(stride, name, "stride", 1)
+        return (checks.check_bool(bias, name, "bias"), checks.as_rng(rng, name),
+                checks.check_floating_dtype(dtype, name))
+
+    def _init_parameters(self, shape, bias, rng, dtype):
+        fan_in = init.calculate_fan_in_and_fan_out(shape)[0]
+        self.weight = Parameter(init.default_weight(shape, rng=rng, dtype=dtype), "weight")
+        self.bias = (Parameter(init.default_bias((self.out_channels,), fan_in, rng=rng, dtype=dtype),
+                               "bias") if bias else None)
+
     def _grads(self, grads) -> np.ndarray:
         self.weight.grad += grads.dweight
         if self.bias is not None:
@@ -28,9 +52,8 @@ class _ConvBase(Module):
         return grads.dx
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._check_input(x, ndim=4, channels=self.in_channels)
-        self._check_dtype(x, self.weight)
-        out, self._cache = self._op_forward(x)
+        out, cache = self._op_forward(x)
+        self._push(cache)
         return out
 
 
@@ -46,9 +69,9 @@ class Conv2d(_ConvBase):
         Zeros added on **each** side.
     dilation : int or (int, int), default 1
     bias : bool, default True
-    rng : numpy.random.Generator, optional
+    rng : int seed, None or numpy.random.Generator
         Source of the initial weights (PyTorch's default: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``,
-        ``fan_in = in_channels * kH * kW``). Pass ``np.random.default_rng(seed)`` to seed.
+        ``fan_in = in_channels * kH * kW``).
     dtype : float dtype, default np.float32
 
     Attributes
@@ -63,44 +86,29 @@ class Conv2d(_ConvBase):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, bias: bool = True, *, rng=None, dtype=np.float32):
+                 dilation=1, bias: bool = True, *, rng=None, dtype=np.float32, **kwargs):
         super().__init__()
         name = "Conv2d"
-        self.in_channels = _positive_int(in_channels, "in_channels", name)
-        self.out_channels = _positive_int(out_channels, "out_channels", name)
-        self.kernel_size = pair(kernel_size, "kernel_size", name, 1)
-        self.stride = pair(stride, "stride", name, 1)
+        bias, rng, dtype = self._init_common(name, in_channels, out_channels, kernel_size,
+                                             stride, bias, rng, dtype, kwargs)
         self.padding = _padding(padding, name)
-        self.dilation = pair(dilation, "dilation", name, 1)
+        self.dilation = pair(dilation, name, "dilation", 1)
         if self.padding == "same" and self.stride != (1, 1):
             raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
-        rng = init._rng(rng)
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        fan_in = init.calculate_fan_in_and_fan_out(shape)[0]
-        self.weight = Parameter(init.default_weight(shape, rng=rng, dtype=dtype), "weight")
-        self.bias = (Parameter(init.default_bias((self.out_channels,), fan_in, rng=rng, dtype=dtype),
-                               "bias") if bias else None)
+        self._init_parameters((self.out_channels, self.in_channels, *self.kernel_size), bias,
+                              rng, dtype)
 
     def _op_forward(self, x):
+        # eval mode keeps no im2col matrix (an eval backward rebuilds it)
         return F.conv2d_forward(x, self.weight.data, None if self.bias is None else self.bias.data,
-                                self.stride, self.padding, self.dilation)
+                                self.stride, self.padding, self.dilation, keep_cols=self.training)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return self._grads(F.conv2d_backward(dout, self._saved()))
 
     def _backward_params(self, dout: np.ndarray) -> None:
-        """``dweight`` and ``dbias`` only, with the GEMM of ``conv2d_backward`` on the cached
-        im2col matrix: ``dweight = dout_matrix @ cols.T``; skips ``dx`` (a col2im)."""
-        cache = self._saved()
-        if cache.cols is None or not isinstance(dout, np.ndarray) or dout.ndim != 4 \
-                or dout.shape[1] != self.out_channels or dout.dtype != cache.x.dtype \
-                or dout.shape[0] * dout.shape[2] * dout.shape[3] != cache.cols.shape[1]:
-            self.backward(dout)             # the op validates dout and explains what is wrong
-            return
-        dmat = dout.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)
-        self.weight.grad += (dmat @ cache.cols.T).reshape(self.weight.shape)
-        if self.bias is not None:
-            self.bias.grad += dmat.sum(axis=1)
+        """``dweight`` and ``dbias`` only: ``conv2d_backward`` skips ``dx`` (a col2im)."""
+        self._grads(F.conv2d_backward(dout, self._saved(), need_dx=False))
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -125,7 +133,7 @@ class ConvTranspose2d(_ConvBase):
         ``output_padding`` (less than stride or dilation) adds rows/columns at the bottom/right
         to pick one of the input sizes a strided ``Conv2d`` maps to the same output size.
     bias : bool, default True
-    rng : numpy.random.Generator, optional
+    rng : int seed, None or numpy.random.Generator
         PyTorch's default init, with ``fan_in = out_channels * kH * kW``.
     dtype : float dtype, default np.float32
 
@@ -139,22 +147,17 @@ class ConvTranspose2d(_ConvBase):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, dilation=1, bias: bool = True, *, rng=None, dtype=np.float32):
+                 output_padding=0, dilation=1, bias: bool = True, *, rng=None, dtype=np.float32,
+                 **kwargs):
         super().__init__()
         name = "ConvTranspose2d"
-        self.in_channels = _positive_int(in_channels, "in_channels", name)
-        self.out_channels = _positive_int(out_channels, "out_channels", name)
-        self.kernel_size = pair(kernel_size, "kernel_size", name, 1)
-        self.stride = pair(stride, "stride", name, 1)
-        self.padding = pair(padding, "padding", name, 0)
-        self.output_padding = pair(output_padding, "output_padding", name, 0)
-        self.dilation = pair(dilation, "dilation", name, 1)
-        rng = init._rng(rng)
-        shape = (self.in_channels, self.out_channels, *self.kernel_size)
-        fan_in = init.calculate_fan_in_and_fan_out(shape)[0]
-        self.weight = Parameter(init.default_weight(shape, rng=rng, dtype=dtype), "weight")
-        self.bias = (Parameter(init.default_bias((self.out_channels,), fan_in, rng=rng, dtype=dtype),
-                               "bias") if bias else None)
+        bias, rng, dtype = self._init_common(name, in_channels, out_channels, kernel_size,
+                                             stride, bias, rng, dtype, kwargs)
+        self.padding = pair(padding, name, "padding", 0)
+        self.output_padding = pair(output_padding, name, "output_padding", 0)
+        self.dilation = pair(dilation, name, "dilation", 1)
+        self._init_parameters((self.in_channels, self.out_channels, *self.kernel_size), bias,
+                              rng, dtype)
 
     def _op_forward(self, x):
         return F.conv_transpose2d_forward(x, self.weight.data,

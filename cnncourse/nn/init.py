@@ -1,8 +1,8 @@
 """Weight initialisation: He (Kaiming), Glorot (Xavier) and PyTorch's layer defaults.
 
-Every function returns a **new** array of the given shape and dtype, drawn from the
-``numpy.random.Generator`` passed as ``rng``. Pass ``rng=np.random.default_rng(seed)`` for
-reproducible weights; ``rng=None`` draws from a fresh, unseeded generator.
+Every function returns a **new** array of the given shape and dtype, drawn from ``rng``: the
+package's one rng policy (:func:`cnncourse.checks.as_rng`), an int seed (reproducible
+weights), ``None`` (a fresh, unseeded generator) or a ``numpy.random.Generator`` (used as is).
 
 Fans follow PyTorch: for a weight of shape ``(d0, d1, *kernel)``,
 ``fan_in = d1 * prod(kernel)`` and ``fan_out = d0 * prod(kernel)``.
@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from ..checks import as_rng, check_floating_dtype, check_int, check_real
+
 __all__ = [
     "calculate_fan_in_and_fan_out", "calculate_gain",
     "uniform", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal",
@@ -20,13 +22,10 @@ __all__ = [
 ]
 
 
-def _rng(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"init: rng must be a numpy.random.Generator (np.random.default_rng(seed)) "
-                        f"or None, got {type(rng).__name__}")
-    return rng
+def _check_shape(shape, fn: str) -> tuple[int, ...]:
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{fn}: shape must be a tuple of ints such as (6, 1, 5, 5), got {shape!r}")
+    return tuple(check_int(d, fn, "shape entry", min_value=0) for d in shape)
 
 
 def calculate_fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -35,7 +34,7 @@ def calculate_fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     For Linear ``(out, in)``: ``(in, out)``. For Conv2d ``(C_out, C_in, kH, kW)``:
     ``(C_in*kH*kW, C_out*kH*kW)``.
     """
-    shape = tuple(shape)
+    shape = _check_shape(shape, "calculate_fan_in_and_fan_out")
     if len(shape) < 2:
         raise ValueError(f"calculate_fan_in_and_fan_out: shape must have at least 2 dimensions, got {shape}")
     receptive = math.prod(shape[2:])
@@ -52,7 +51,7 @@ def calculate_gain(nonlinearity: str = "leaky_relu", param: float | None = None)
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        a = 0.01 if param is None else float(param)
+        a = 0.01 if param is None else check_real(param, "calculate_gain", "param")
         return math.sqrt(2.0 / (1 + a * a))
     raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
                      f"'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu'")
@@ -60,16 +59,20 @@ def calculate_gain(nonlinearity: str = "leaky_relu", param: float | None = None)
 
 def _fan(shape, mode: str, fn: str) -> int:
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
-    if mode == "fan_in":
-        return fan_in
-    if mode == "fan_out":
-        return fan_out
-    raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    if fan < 1:
+        raise ValueError(f"{fn}: shape {tuple(shape)} has {mode} = 0; every dimension must be >= 1")
+    return fan
 
 
 def uniform(shape, bound: float, *, rng=None, dtype=np.float32) -> np.ndarray:
     """Samples from ``U(-bound, bound)``."""
-    return _rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+    shape = _check_shape(shape, "uniform")
+    bound = check_real(bound, "uniform", "bound", low=0.0)
+    dtype = check_floating_dtype(dtype, "uniform")
+    return as_rng(rng, "uniform").uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
 
 def kaiming_uniform(shape, *, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -87,21 +90,25 @@ def kaiming_uniform(shape, *, a: float = 0.0, mode: str = "fan_in", nonlinearity
 def kaiming_normal(shape, *, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                    rng=None, dtype=np.float32) -> np.ndarray:
     """He initialisation, normal: ``N(0, std**2)`` with ``std = gain / sqrt(fan)``."""
+    dtype = check_floating_dtype(dtype, "kaiming_normal")
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(shape, mode, "kaiming_normal"))
-    return _rng(rng).normal(0.0, std, size=shape).astype(dtype, copy=False)
+    return as_rng(rng, "kaiming_normal").normal(0.0, std, size=shape).astype(dtype, copy=False)
 
 
 def xavier_uniform(shape, *, gain: float = 1.0, rng=None, dtype=np.float32) -> np.ndarray:
     """Glorot initialisation, uniform: ``U(-b, b)``, ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
+    gain = check_real(gain, "xavier_uniform", "gain", low=0.0)
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
     return uniform(shape, gain * math.sqrt(6.0 / (fan_in + fan_out)), rng=rng, dtype=dtype)
 
 
 def xavier_normal(shape, *, gain: float = 1.0, rng=None, dtype=np.float32) -> np.ndarray:
     """Glorot initialisation, normal: ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    gain = check_real(gain, "xavier_normal", "gain", low=0.0)
+    dtype = check_floating_dtype(dtype, "xavier_normal")
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return _rng(rng).normal(0.0, std, size=shape).astype(dtype, copy=False)
+    return as_rng(rng, "xavier_normal").normal(0.0, std, size=shape).astype(dtype, copy=False)
 
 
 def default_weight(shape, *, rng=None, dtype=np.float32) -> np.ndarray:
@@ -112,5 +119,6 @@ def default_weight(shape, *, rng=None, dtype=np.float32) -> np.ndarray:
 
 def default_bias(shape, fan_in: int, *, rng=None, dtype=np.float32) -> np.ndarray:
     """PyTorch's default for biases: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``."""
+    fan_in = check_int(fan_in, "default_bias", "fan_in", min_value=0)
     bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
     return uniform(shape, bound, rng=rng, dtype=dtype)

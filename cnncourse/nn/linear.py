@@ -1,22 +1,23 @@
-"""Fully connected layer, flattening and dropout: the classifier head of a CNN."""
+"""Fully connected layer, flattening and dropout: the classifier head of a CNN.
+
+Thin layers: ``Linear`` calls :func:`cnncourse.functional.linear_forward` and ``Dropout``
+:func:`cnncourse.functional.dropout_forward`; the ops validate ``x`` and ``dout``.
+"""
 from __future__ import annotations
 
-import numbers
+from typing import NamedTuple
 
 import numpy as np
 
+from .. import checks
+from ..functional.dropout import dropout_backward, dropout_forward
+from ..functional.linear import linear_backward, linear_forward
 from . import init
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Flatten", "Dropout"]
 
-
-def _positive_int(value, name: str, owner: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{owner}: {name} must be positive, got {value}")
-    return int(value)
+_DEVICE = {"device": (None, "numpy arrays live on the CPU")}
 
 
 class Linear(Module):
@@ -26,9 +27,8 @@ class Linear(Module):
     ----------
     in_features, out_features : int
     bias : bool, default True
-    rng : numpy.random.Generator, optional
+    rng : int seed, None or numpy.random.Generator
         Source of the initial weights (PyTorch's default, ``U(-1/sqrt(in), 1/sqrt(in))``).
-        Pass ``np.random.default_rng(seed)`` for reproducible weights.
     dtype : float dtype, default np.float32
 
     Attributes
@@ -40,50 +40,49 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
-                 rng=None, dtype=np.float32):
+                 rng=None, dtype=np.float32, **kwargs):
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features", "Linear")
-        self.out_features = _positive_int(out_features, "out_features", "Linear")
-        rng = init._rng(rng)
+        name = "Linear"
+        checks.reject_unsupported(name, kwargs, _DEVICE)
+        self.in_features = checks.check_positive_int(in_features, name, "in_features")
+        self.out_features = checks.check_positive_int(out_features, name, "out_features")
+        bias = checks.check_bool(bias, name, "bias")
+        dtype = checks.check_floating_dtype(dtype, name)
+        rng = checks.as_rng(rng, name)
         shape = (self.out_features, self.in_features)
         self.weight = Parameter(init.default_weight(shape, rng=rng, dtype=dtype), "weight")
         self.bias = (Parameter(init.default_bias((self.out_features,), self.in_features, rng=rng,
                                                  dtype=dtype), "bias") if bias else None)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._check_input(x, ndim=None)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            hint = ""
-            if x.ndim > 2 and int(np.prod(x.shape[1:])) == self.in_features:
-                hint = " (did you forget a Flatten() before this layer?)"
-            raise ValueError(f"{self._short_repr()}: expected input of shape (N, {self.in_features}), "
-                             f"got x.shape={x.shape}{hint}")
-        self._check_dtype(x, self.weight)
-        x2 = x.reshape(-1, self.in_features)
-        out = x2 @ self.weight.data.T
+        out, cache = linear_forward(x, self.weight.data,
+                                       None if self.bias is None else self.bias.data)
+        self._push(cache)
+        return out
+
+    def _accumulate(self, grads) -> np.ndarray:
+        self.weight.grad += grads.dweight
         if self.bias is not None:
-            out += self.bias.data
-        self._cache = x2
-        return out.reshape(*x.shape[:-1], self.out_features)
+            self.bias.grad += grads.dbias
+        return grads.dx
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x2 = self._saved()
-        d2 = dout.reshape(-1, self.out_features)
-        self.weight.grad += d2.T @ x2
-        if self.bias is not None:
-            self.bias.grad += d2.sum(axis=0)
-        return (d2 @ self.weight.data).reshape(*dout.shape[:-1], self.in_features)
+        return self._accumulate(linear_backward(dout, self._saved()))
 
     def _backward_params(self, dout: np.ndarray) -> None:
-        x2 = self._saved()
-        d2 = dout.reshape(-1, self.out_features)
-        self.weight.grad += d2.T @ x2
-        if self.bias is not None:
-            self.bias.grad += d2.sum(axis=0)
+        self._accumulate(linear_backward(dout, self._saved(), need_dx=False))
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class FlattenCache(NamedTuple):
+    """What :class:`Flatten` saves: the shapes to reshape the gradient back, and the dtype."""
+
+    in_shape: tuple
+    out_shape: tuple
+    dtype: np.dtype
 
 
 class Flatten(Module):
@@ -94,24 +93,28 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = checks.check_int(start_dim, "Flatten", "start_dim")
+        self.end_dim = checks.check_int(end_dim, "Flatten", "end_dim")
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._check_input(x, ndim=None)
-        start = self.start_dim % x.ndim if x.ndim else 0
-        end = self.end_dim % x.ndim if x.ndim else 0
+        fn = "flatten"
+        x = checks.check_array(x, fn, "x", floating=False)
+        ndim = max(x.ndim, 1)
+        for name, dim in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -ndim <= dim < ndim:
+                raise ValueError(f"{fn}: {name}={dim} is out of range for x.shape={x.shape}")
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        if x.ndim == 0:
+            start = end = 0
         if start > end:
-            raise ValueError(f"{self._short_repr()}: start_dim comes after end_dim for "
-                             f"x.shape={x.shape}")
+            raise ValueError(f"{fn}: start_dim comes after end_dim for x.shape={x.shape}")
         out = x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
-        self._cache = (x.shape, out.shape)
+        self._push(FlattenCache(x.shape, out.shape, x.dtype))
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        in_shape, out_shape = self._saved()
-        if getattr(dout, "shape", None) != out_shape:
-            raise ValueError(f"{self._short_repr()}: dout must have the shape of the forward output "
-                             f"{out_shape}, got {getattr(dout, 'shape', type(dout).__name__)}")
+        in_shape, out_shape, dtype = self._saved()
+        dout = checks.check_dout(dout, "flatten_backward", out_shape, dtype)
         return dout.reshape(in_shape)
 
     def extra_repr(self) -> str:
@@ -126,8 +129,8 @@ class Dropout(Module):
     ----------
     p : float in [0, 1], default 0.5
         Probability of dropping an element.
-    rng : numpy.random.Generator, optional
-        Source of the masks; pass ``np.random.default_rng(seed)`` for reproducible masks.
+    rng : int seed, None or numpy.random.Generator
+        Source of the masks; an int seed gives reproducible masks.
 
     Attributes
     ----------
@@ -135,30 +138,21 @@ class Dropout(Module):
         The scaled mask of the last training forward pass (0 or ``1/(1-p)``).
     """
 
-    def __init__(self, p: float = 0.5, *, rng=None):
+    def __init__(self, p: float = 0.5, *, rng=None, **kwargs):
         super().__init__()
-        if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p = float(p)
-        self.rng = init._rng(rng)
+        checks.reject_unsupported("Dropout", kwargs, {"inplace": (False, "ops never modify x")})
+        self.p = checks.check_real(p, "Dropout", "p", low=0.0, high=1.0)
+        self.rng = checks.as_rng(rng, "Dropout")
         self.mask = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._check_input(x, ndim=None)
-        if not self.training or self.p == 0:
-            self.mask = None
-            self._cache = (None,)
-            return x
-        keep = self.rng.random(x.shape, dtype=x.dtype if x.dtype in (np.float32, np.float64)
-                               else np.float64) >= self.p
-        scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)
-        self.mask = keep.astype(x.dtype) * x.dtype.type(scale)
-        self._cache = (self.mask,)
-        return x * self.mask
+        out, cache = dropout_forward(x, self.p, self.training, self.rng)
+        self.mask = cache.mask
+        self._push(cache)
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        (mask,) = self._saved()
-        return dout if mask is None else dout * mask
+        return dropout_backward(dout, self._saved())
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -27,6 +27,14 @@ class _Loss(Module):
     def __call__(self, input: np.ndarray, target: np.ndarray) -> float:
         return self.forward(input, target)
 
+    def _last(self):
+        """The cache of the last forward; a loss keeps it (``backward()`` may be called again,
+        e.g. with another ``dloss``), as it is never shared inside a network."""
+        stack = self._cache_stack()
+        if not stack:
+            self._saved()                       # raises: backward() called before forward()
+        return stack[-1]
+
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
@@ -44,11 +52,12 @@ class CrossEntropyLoss(_Loss):
     """
 
     def forward(self, logits: np.ndarray, targets: np.ndarray) -> float:
-        loss, self._cache = F.cross_entropy_forward(logits, targets, self.reduction)
+        loss, cache = F.cross_entropy_forward(logits, targets, self.reduction)
+        self._cache_stack()[:] = [cache]
         return loss
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        return F.cross_entropy_backward(dloss, self._saved())
+        return F.cross_entropy_backward(dloss, self._last())
 
 
 class MSELoss(_Loss):
@@ -58,8 +67,9 @@ class MSELoss(_Loss):
     """
 
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
-        loss, self._cache = F.mse_forward(input, target, self.reduction)
+        loss, cache = F.mse_forward(input, target, self.reduction)
+        self._cache_stack()[:] = [cache]
         return loss
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        return F.mse_backward(dloss, self._saved())
+        return F.mse_backward(dloss, self._last())

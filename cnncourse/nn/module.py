@@ -12,9 +12,12 @@ they were assigned, so names and order match PyTorch's (``"0.weight"``, ``"0.bia
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Iterator, NamedTuple
 
 import numpy as np
+
+from ..checks import check_bool, check_floating_dtype
 
 __all__ = ["Parameter", "Module", "Sequential"]
 
@@ -32,32 +35,49 @@ class Parameter:
     Attributes
     ----------
     data : ndarray
+        Reassigning it (``p.data = p.data.astype(np.float64)``, a PyTorch habit) keeps ``grad``
+        in step: same dtype and shape as the new data (values kept when the shape is the same,
+        zeros otherwise), so gradients are never silently rounded to the old dtype.
     grad : ndarray, same shape and dtype as ``data``
         Starts at zero; ``Module.backward`` adds to it, ``zero_grad()`` resets it.
     name : str or None
     """
 
-    __slots__ = ("data", "grad", "name")
+    __slots__ = ("_data", "grad", "name")
 
     def __init__(self, data: np.ndarray, name: str | None = None):
-        if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
-            raise TypeError(f"Parameter: data must be a floating-point ndarray, got "
-                            f"{type(data).__name__}{'' if not isinstance(data, np.ndarray) else ' of dtype ' + str(data.dtype)}")
-        self.data = data
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Parameter: name must be a str or None, got {name!r}")
+        self._data = _check_parameter_data(data)
         self.grad = np.zeros_like(data)
         self.name = name
 
     @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        value = _check_parameter_data(value)
+        grad = getattr(self, "grad", None)
+        if grad is not None and grad.shape == value.shape:
+            if grad.dtype != value.dtype:
+                self.grad = grad.astype(value.dtype)
+        else:
+            self.grad = np.zeros_like(value)
+        self._data = value
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def zero_grad(self) -> None:
         """Set ``grad`` to zero in place."""
@@ -65,7 +85,20 @@ class Parameter:
 
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
-        return f"Parameter({name}shape={self.data.shape}, dtype={self.data.dtype})"
+        return f"Parameter({name}shape={self._data.shape}, dtype={self._data.dtype})"
+
+
+def _check_parameter_data(data) -> np.ndarray:
+    if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
+        got = type(data).__name__
+        if isinstance(data, np.ndarray):
+            got += f" of dtype {data.dtype}"
+        raise TypeError(f"Parameter: data must be a floating-point ndarray, got {got}")
+    return data
+
+
+# How deep we are inside Module.__call__: a call at depth 0 starts a new forward pass.
+_depth = 0
 
 
 class LoadResult(NamedTuple):
@@ -87,6 +120,18 @@ class Module:
     that are state but not learnable (BatchNorm's running statistics) in ``_buffers``. Set
     parameters and sub-modules as plain attributes; they are found automatically.
 
+    What a forward saves for its backward goes on a **stack** (``_push`` in ``forward``,
+    ``_saved`` in ``backward`` pops it), so one layer instance used twice in a network (a shared
+    ``Tanh``) gets each of its backwards matched with the right forward, last in first out. A
+    call ``model(x)`` from outside any module starts a new *forward pass*: the caches of the
+    previous pass, in this module and all its sub-modules, are dropped. So
+    ``model(x1); model(x2); model.backward(d)`` gives the gradients of the ``x2`` pass (as
+    PyTorch's ``loss2.backward()``) and a second ``model.backward`` raises, instead of mixing
+    the two passes; and a backward frees what its forward saved.
+
+    Layers validate their constructor arguments only; the functional op they call validates
+    ``x`` and ``dout`` (its message names the op and the argument).
+
     Attributes
     ----------
     training : bool
@@ -96,11 +141,10 @@ class Module:
 
     _buffers: tuple[str, ...] = ()
     training = True          # class defaults, so a subclass that forgets super().__init__() works
-    _cache = None
 
     def __init__(self):
         self.training = True
-        self._cache = None
+        self._caches = []
 
     # -- computing ----------------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -111,7 +155,42 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement backward(dout)")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)
+        global _depth
+        if _depth == 0:
+            self._start_pass()
+        _depth += 1
+        try:
+            return self.forward(x)
+        finally:
+            _depth -= 1
+
+    def _start_pass(self) -> None:
+        """Drop the caches of a previous forward pass in this module and its sub-modules."""
+        for module in self.modules():
+            module._cache_stack().clear()
+
+    def _cache_stack(self) -> list:
+        stack = vars(self).get("_caches")
+        if stack is None:
+            stack = self._caches = []
+        return stack
+
+    def _push(self, cache) -> None:
+        """Save what this forward's backward needs (one entry per forward call)."""
+        self._cache_stack().append(cache)
+
+    def _saved(self):
+        """Pop the cache of the most recent forward call not yet backpropagated.
+
+        RuntimeError naming the layer when there is none (no forward, or every forward of this
+        pass already had its backward).
+        """
+        stack = self._cache_stack()
+        if not stack:
+            raise RuntimeError(f"{self._short_repr()}: backward() called before forward() (or "
+                               f"more times than forward() in this pass); call the module on "
+                               f"an input first")
+        return stack.pop()
 
     def _backward_params(self, dout: np.ndarray) -> None:
         """Only accumulate the parameter gradients (the input gradient is not needed).
@@ -124,36 +203,6 @@ class Module:
     def _has_parameters(self) -> bool:
         return next(self.parameters(), None) is not None
 
-    def _saved(self):
-        """The cache of the last forward pass; RuntimeError naming the layer if there is none."""
-        if self._cache is None:
-            raise RuntimeError(f"{self._short_repr()}: backward() called before forward(); "
-                               f"call the module on an input first")
-        return self._cache
-
-    def _check_input(self, x, ndim: int | None = 4, channels: int | None = None) -> np.ndarray:
-        """Raise a TypeError/ValueError naming this layer when ``x`` is not what it expects."""
-        if not isinstance(x, np.ndarray):
-            raise TypeError(f"{self._short_repr()}: expected a numpy ndarray, got {type(x).__name__}")
-        if not np.issubdtype(x.dtype, np.floating):
-            raise TypeError(f"{self._short_repr()}: expected a floating-point input, got dtype "
-                            f"{x.dtype} (convert with x.astype(np.float32))")
-        if ndim is not None and x.ndim != ndim:
-            layout = {4: "(N, C, H, W)", 2: "(N, features)"}.get(ndim, "")
-            raise ValueError(f"{self._short_repr()}: expected a {ndim}-D input {layout}, "
-                             f"got x.shape={x.shape}")
-        if channels is not None and x.shape[1] != channels:
-            raise ValueError(f"{self._short_repr()}: expected input with {channels} channels, "
-                             f"got x.shape={x.shape}")
-        return x
-
-    def _check_dtype(self, x: np.ndarray, param: Parameter) -> None:
-        if x.dtype != param.data.dtype:
-            raise TypeError(f"{self._short_repr()}: input has dtype {x.dtype} but the parameters "
-                            f"are {param.data.dtype}; convert the input with "
-                            f"x.astype(np.{param.data.dtype}) or the model with "
-                            f"model.to(np.{x.dtype})")
-
     # -- structure ----------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
         """Direct sub-modules with their attribute names, in assignment order."""
@@ -165,32 +214,53 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
-        """This module (name ``""``) and all sub-modules, depth first, with dotted names."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, "Module"]]:
+        """This module (name ``""``) and all sub-modules, depth first, with dotted names.
+
+        A module reachable under two names (used twice) is listed once, under its first name,
+        unless ``remove_duplicate=False`` (as PyTorch).
+        """
+        yield from self._named_modules(prefix, set() if remove_duplicate else None)
+
+    def _named_modules(self, prefix, memo):
+        if memo is not None:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from child._named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """All parameters with PyTorch-style dotted names (``"0.weight"``, ``"3.bias"``)."""
-        for name, value in vars(self).items():
-            full = f"{prefix}.{name}" if prefix else name
-            if isinstance(value, Parameter):
-                yield full, value
-            elif isinstance(value, Module):
-                yield from value.named_parameters(full)
+    def named_parameters(self, prefix: str = "", remove_duplicate: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """All parameters with PyTorch-style dotted names (``"0.weight"``, ``"3.bias"``).
+
+        A Parameter shared by several layers (tied weights) is listed once, under its first
+        name, as PyTorch does; ``remove_duplicate=False`` lists every name.
+        """
+        memo = set() if remove_duplicate else None
+        for mod_prefix, module in self.named_modules(prefix, remove_duplicate=False):
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter):
+                    if memo is not None:
+                        if id(value) in memo:
+                            continue
+                        memo.add(id(value))
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
     def parameters(self) -> Iterator[Parameter]:
-        """All parameters, in the order of ``named_parameters()``; pass them to an optimizer."""
+        """All parameters, each once, in the order of ``named_parameters()``; pass them to an
+        optimizer."""
         for _, param in self.named_parameters():
             yield param
 
     def num_parameters(self) -> int:
-        """Total number of learnable scalars."""
+        """Total number of learnable scalars (a shared Parameter counts once)."""
         return sum(p.size for p in self.parameters())
 
     def zero_grad(self) -> None:
@@ -200,8 +270,9 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode on this module and every sub-module; returns ``self``."""
+        mode = check_bool(mode, f"{type(self).__name__}.train", "mode")
         for module in self.modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
     def eval(self) -> "Module":
@@ -213,9 +284,7 @@ class Module:
 
         Create the optimizer after calling this: its state keeps the old dtype.
         """
-        dtype = np.dtype(dtype)
-        if not np.issubdtype(dtype, np.floating):
-            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating type, got {dtype}")
+        dtype = check_floating_dtype(dtype, f"{type(self).__name__}.to")
         for module in self.modules():
             for value in vars(module).values():
                 if isinstance(value, Parameter):
@@ -223,13 +292,13 @@ class Module:
                     value.grad = value.grad.astype(dtype, copy=False)
             for name in module._buffers:
                 setattr(module, name, getattr(module, name).astype(dtype, copy=False))
-            module._cache = None
+            module._cache_stack().clear()
         return self
 
     # -- state --------------------------------------------------------------------------------
     def _named_state(self) -> Iterator[tuple[str, Module, str, bool]]:
         """(dotted name, owner module, attribute, is_parameter) for parameters and buffers."""
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for name, value in vars(module).items():
                 if isinstance(value, Parameter) or name in module._buffers:
                     full = f"{prefix}.{name}" if prefix else name
@@ -258,10 +327,19 @@ class Module:
         -------
         LoadResult(missing_keys, unexpected_keys)
         """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: state_dict must be a mapping of names to arrays (as "
+                            f"returned by state_dict()), got {type(state_dict).__name__}")
+        strict = check_bool(strict, where, "strict")
+        for key, value in state_dict.items():
+            if not isinstance(value, np.ndarray) or not (np.issubdtype(value.dtype, np.floating)
+                                                         or np.issubdtype(value.dtype, np.integer)):
+                raise TypeError(f"{where}: state_dict[{key!r}] must be a numeric ndarray, got "
+                                f"{type(value).__name__}")
         owners = {full: (module, name, is_param) for full, module, name, is_param in self._named_state()}
         missing = [key for key in owners if key not in state_dict]
         unexpected = [key for key in state_dict if key not in owners]
-        where = f"{type(self).__name__}.load_state_dict"
         if strict and (missing or unexpected):
             parts = []
             if missing:
@@ -327,9 +405,16 @@ class Sequential(Module):
         self._layers = list(layers)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self._layers:
-            x = layer(x)
-        self._cache = True
+        global _depth
+        if _depth == 0:              # called directly (model.forward(x)): still one pass
+            self._start_pass()
+        _depth += 1
+        try:
+            for layer in self._layers:
+                x = layer(x)
+        finally:
+            _depth -= 1
+        self._push(True)
         return x
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
 from .. import functional as F
-from ..functional._util import pair
+from ..checks import pair
+from ..functional.pool import UNSUPPORTED_POOL
 from .module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
@@ -13,20 +15,23 @@ __all__ = ["MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d", "AdaptiveM
 class _Pool2d(Module):
     """Shared by the windowed pools: kernel_size, stride (None -> kernel_size), padding pairs."""
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    _unsupported = UNSUPPORTED_POOL["lp_pool2d"]       # the op's table (ceil_mode)
+
+    def __init__(self, kernel_size, stride=None, padding=0, **kwargs):
         super().__init__()
         name = type(self).__name__
-        self.kernel_size = pair(kernel_size, "kernel_size", name, 1)
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", name, 1)
-        self.padding = pair(padding, "padding", name, 0)
+        checks.reject_unsupported(name, kwargs, self._unsupported)
+        self.kernel_size = pair(kernel_size, name, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else pair(stride, name, "stride", 1)
+        self.padding = pair(padding, name, "padding", 0)
         self.dilation = (1, 1)          # for summaries and receptive fields; not a parameter
 
     def _args(self):
         return (self.kernel_size, self.stride, self.padding)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._check_input(x, ndim=4)
-        out, self._cache = self._forward_op(x, *self._args())
+        out, cache = self._forward_op(x, *self._args())
+        self._push(cache)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -52,6 +57,7 @@ class MaxPool2d(_Pool2d):
 
     _forward_op = staticmethod(F.max_pool2d_forward)
     _backward_op = staticmethod(F.max_pool2d_backward)
+    _unsupported = UNSUPPORTED_POOL["max_pool2d"]
 
 
 class AvgPool2d(_Pool2d):
@@ -63,6 +69,7 @@ class AvgPool2d(_Pool2d):
 
     _forward_op = staticmethod(F.avg_pool2d_forward)
     _backward_op = staticmethod(F.avg_pool2d_backward)
+    _unsupported = UNSUPPORTED_POOL["avg_pool2d"]
 
 
 class LPPool2d(_Pool2d):
@@ -80,9 +87,9 @@ class LPPool2d(_Pool2d):
     _forward_op = staticmethod(F.lp_pool2d_forward)
     _backward_op = staticmethod(F.lp_pool2d_backward)
 
-    def __init__(self, norm_type: float, kernel_size, stride=None, padding=0):
-        super().__init__(kernel_size, stride, padding)
-        self.norm_type = float(norm_type)
+    def __init__(self, norm_type: float, kernel_size, stride=None, padding=0, **kwargs):
+        super().__init__(kernel_size, stride, padding, **kwargs)
+        self.norm_type = checks.check_real(norm_type, "LPPool2d", "norm_type", low=1.0)
 
     def _args(self):
         return (self.norm_type, *super()._args())
@@ -92,16 +99,24 @@ class LPPool2d(_Pool2d):
 
 
 class _AdaptivePool2d(Module):
-    def __init__(self, output_size):
+    _unsupported = {}
+
+    def __init__(self, output_size, **kwargs):
         super().__init__()
-        if isinstance(output_size, (tuple, list)):
+        name = type(self).__name__
+        checks.reject_unsupported(name, kwargs, self._unsupported)
+        if isinstance(output_size, (tuple, list)) and len(output_size) == 2 and None in output_size:
+            # PyTorch's None entry: keep that input size; the other entry must still be valid
+            known = [v for v in output_size if v is not None]
+            if known:
+                pair(known[0], name, "output_size", 1)
             self.output_size = tuple(output_size)
         else:
-            self.output_size = pair(output_size, "output_size", type(self).__name__, 1)
+            self.output_size = pair(output_size, name, "output_size", 1)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._check_input(x, ndim=4)
-        out, self._cache = self._forward_op(x, self.output_size)
+        out, cache = self._forward_op(x, self.output_size)
+        self._push(cache)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -126,3 +141,4 @@ class AdaptiveMaxPool2d(_AdaptivePool2d):
 
     _forward_op = staticmethod(F.adaptive_max_pool2d_forward)
     _backward_op = staticmethod(F.adaptive_max_pool2d_backward)
+    _unsupported = {"return_indices": (False, "the backward keeps the argmax in its cache")}
