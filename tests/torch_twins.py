@@ -32,5 +32,5 @@ def train_step(model: nn.Module, images, labels, lr: float = 0.1, momentum: floa
     loss = loss_fn(model(images), labels)
     loss.backward()
     optimizer.step()
-    return float(loss)
+    return loss.item()
 
