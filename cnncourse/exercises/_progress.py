@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import io
 import json
 import os
 import sys
-import tempfile
 import warnings
+
+from ..io import atomic_write
 
 try:  # POSIX
     import fcntl
@@ -130,25 +132,14 @@ def _read(path: str) -> dict:
 
 
 def _write(path: str, data: dict) -> None:
-    """Write atomically: temp file in the same folder, fsync, os.replace, fsync the folder."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=FILENAME + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    """Write atomically through :func:`cnncourse.io.atomic_write` (temp file, fsync, replace)."""
+    def dump(f):
+        text = io.TextIOWrapper(f, encoding="utf-8")
+        json.dump(data, text, indent=1, sort_keys=True)
+        text.flush()
+        text.detach()    # leave f open: atomic_write flushes, fsyncs and closes it
+
+    atomic_write(path, dump, fn="progress")
 
 
 def _unusable(err) -> None:
