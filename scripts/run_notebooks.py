@@ -11,6 +11,7 @@ fresh kernel started in book/ (as Jupyter and the book build do); the time it to
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,13 +20,19 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+# saved outputs as the book shows them: progress bars as one plain final line, not a widget
+# (cnncourse/viz/progress.py); the kernels started below inherit it
+os.environ["CNNCOURSE_STATIC_OUTPUT"] = "1"
 
 
 def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    # no widget state in the saved notebooks: the book shows each explorer's HTML fallback, and
+    # a saved state would only draw frozen widgets (cnncourse/widgets/_base.py)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb.metadata.pop("widgets", None)
     elapsed = time.perf_counter() - start
     nbformat.write(nb, path)
     return elapsed

@@ -23,10 +23,34 @@ def test_quick_start_has_exactly_two_commands():
     assert "pytest" in test and "--nbval" in test
 
 
-def test_ci_runs_the_readme_test_command_verbatim():
-    test_command = quick_start_commands()[1]
-    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert test_command in ci_lines
+CI = (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_runs_the_readme_commands_verbatim_and_in_order():
+    """.ci/run runs the README's first command (install, build) and then its test command."""
+    install, test = quick_start_commands()
+    ci_lines = CI.splitlines()
+    assert install in ci_lines, "the README's install-and-build command, word for word"
+    assert test in ci_lines, "the README's test command, word for word"
+    assert ci_lines.index(install) < ci_lines.index(test), "build first: the browser tests read _build/html"
+
+
+def test_ci_runs_the_browser_tests_for_real():
+    """CI=true turns the browser tests' skips into failures; Chromium comes from apt when missing."""
+    assert re.search(r"^export CI=true", CI, flags=re.M)
+    assert re.search(r"command -v chromium", CI) and "apt-get install -y -qq chromium" in CI
+    for text in (CI, README, (ROOT / "requirements.txt").read_text()):
+        assert "playwright install" not in text.replace("never `playwright install`", "").replace(
+            "never run `playwright install`", ""), "browsers come from the system, never downloaded"
+    assert (ROOT / "tests" / "test_browser.py").exists()
+
+
+def test_browser_test_dependencies_are_pinned_or_vendored():
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    assert any(re.fullmatch(r"playwright==[\d.]+", line) for line in lines)
+    axe = ROOT / "tests" / "vendor" / "axe-core"
+    assert (axe / "axe.min.js").stat().st_size < 700_000 and (axe / "LICENSE").exists()
+    assert re.match(r"/\*! axe v\d+\.\d+\.\d+", (axe / "axe.min.js").read_text()[:40])
 
 
 def test_requirements_install_the_package_itself():

@@ -302,7 +302,7 @@ def test_wheel_installs_into_a_fresh_venv_and_imports(wheel, tmp_path):
 
 # --- Launch URLs ------------------------------------------------------------------------------
 def test_lite_url_is_absolute_and_derived_from_the_repository():
-    assert cnncourse_lite.pages_url("https://github.com/cnncourse/cnncourse") == "https://cnncourse.github.io/cnncourse/"
+    assert cnncourse_lite.pages_url("https://github.com/someone/some-book") == "https://someone.github.io/some-book/"
     assert cnncourse_lite.pages_url("https://github.com/Org/org.github.io") == "https://org.github.io/"
     assert cnncourse_lite.jupyterlite_url(REPO_URL).startswith("https://")
     with pytest.raises(ValueError, match="pages_url: repository_url"):

@@ -52,8 +52,8 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same sources give the
 def pages_url(repository_url: str) -> str:
     """The GitHub Pages address of a GitHub repository, with a trailing slash.
 
-    >>> pages_url("https://github.com/cnncourse/cnncourse")
-    'https://cnncourse.github.io/cnncourse/'
+    >>> pages_url("https://github.com/someone/some-book")
+    'https://someone.github.io/some-book/'
     """
     m = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", repository_url.strip())
     if m is None:

@@ -163,7 +163,8 @@ def cross_validate(make_model, make_optimizer, data, values, *, k: int = 5, epoc
     losses = np.zeros((len(values), k))
     bar = None
     if progress:
-        from .._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
+        # tqdm.auto (Pyodide-safe, cnncourse._platform); one plain final line in the built book
+        from ..viz.progress import progress_bar as tqdm
         bar = tqdm(total=len(values) * k, unit="run", desc=f"cross-validating {param}")
     try:
         for i, value in enumerate(values):

@@ -128,7 +128,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int, ba
     history = History()
     bar = None
     if progress:
-        from .._platform import tqdm  # tqdm.auto, without its monitor thread under Pyodide
+        # tqdm.auto (Pyodide-safe, cnncourse._platform); one plain final line in the built book
+        from ..viz.progress import progress_bar as tqdm
         bar = tqdm(total=epochs * n_batches, unit="batch", leave=True)
     epoch = 0
     try:

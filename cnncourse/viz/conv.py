@@ -7,11 +7,10 @@ output cell being written is dark teal. Cells that no window ever visits (a stri
 not divide the input) are hatched.
 
 ``draw_*`` functions draw one frame on an axes; ``animate_*`` functions return a
-:class:`matplotlib.animation.FuncAnimation` of at most ``max_frames`` frames. In a notebook::
+:class:`~cnncourse.viz.player.BookAnimation` (a ``FuncAnimation``) of at most ``max_frames``
+frames. In a notebook the last line of a cell is just::
 
-    anim = animate_conv2d(5, 3, padding=1, stride=2)
-    HTML(anim.to_jshtml())      # plays in the static book, no kernel needed
-    plt.close(anim._fig)        # no duplicate static image
+    animate_conv2d(5, 3, padding=1, stride=2)   # a player: plays in the static book, no kernel
 
 Used by the chapters ``book/convolution`` and ``book/padding-stride``.
 """
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import animation
 from matplotlib.patches import Rectangle
 
 from .. import functional as F
@@ -27,6 +25,9 @@ from ..arithmetic import receptive_field
 from ..checks import is_int, pair
 from ..functional.window import window_slices
 from ..geometry import effective_kernel, out_hw, out_length, resolve_padding, transpose_out_length
+
+from .player import BookAnimation
+from .style import BOOK_DPI, FONT_SIZE, LINE_STYLES, MAX_WIDTH_IN, annotate_cells, fit_width, text_color_for
 
 __all__ = [
     "conv_layout", "draw_conv2d", "animate_conv2d", "animate_conv1d",
@@ -107,16 +108,18 @@ def _fmt(v) -> str:
     return f"{v:.0f}" if v == round(v) else f"{v:.1f}"
 
 
-def _cell(ax, x0, y0, r, c, face, edge="#555555", ls="-", hatch=None, lw=0.8, text=None, tcolor="black",
-          fontsize=9, alpha=1.0):
+def _cell(ax, x0, y0, r, c, face, edge="#555555", ls="-", hatch=None, lw=0.8, text=None, tcolor=None,
+          fontsize=FONT_SIZE, alpha=1.0, ty=0.5):
     ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edge, linestyle=ls,
                            linewidth=lw, hatch=hatch, alpha=alpha))
     if text is not None:
-        ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center", fontsize=fontsize, color=tcolor)
+        if tcolor is None:
+            tcolor = text_color_for(face)
+        ax.text(x0 + c + 0.5, y0 + r + ty, text, ha="center", va="center", fontsize=fontsize, color=tcolor)
 
 
 def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation=1, step=0, *, x=None,
-                kernel=None, ax=None, show_unvisited=True, title=None, fontsize=9):
+                kernel=None, ax=None, show_unvisited=True, title=None, fontsize=FONT_SIZE):
     """Draw one step of a 2D convolution: the padded input, the kernel's window, the output.
 
     Parameters
@@ -153,7 +156,8 @@ def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation
     if step is not None and not (is_int(step) and 0 <= step < ho * wo):
         raise ValueError(f"{fn}: step must be an int in [0, {ho * wo - 1}], got {step!r}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.45 * (wp + wo + 2.5), 0.45 * (max(hp, ho) + 1.6)), dpi=72)
+        cell = min(0.5, MAX_WIDTH_IN / (wp + wo + 2.5))
+        _, ax = plt.subplots(figsize=(cell * (wp + wo + 2.5), cell * (max(hp, ho) + 1.6)), dpi=BOOK_DPI)
     ax.clear()
     xp = None
     out_vals = None
@@ -175,14 +179,16 @@ def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation
             face = INPUT if inside else PAD
             hatch = "///" if show_unvisited and not lay["visited"][r, c] else None
             text = _fmt(xp[r, c]) if xp is not None else None
+            # in the window, the value moves up to leave room for the kernel weight below it
+            ty = 0.32 if (kernel is not None and (r, c) in win) else 0.5
             _cell(ax, 0, 0, r, c, face, ls="-" if inside else "--", hatch=hatch, text=text,
-                  edge="#555555" if inside else "#999999", fontsize=fontsize)
+                  edge="#555555" if inside else "#999999", fontsize=fontsize, ty=ty)
     for (r, c) in sorted(win):
         u, v = (r - oi * s[0]) // d[0], (c - oj * s[1]) // d[1]
         _cell(ax, 0, 0, r, c, WINDOW, alpha=0.55, lw=1.5, edge="#08306b")
         if kernel is not None:
-            ax.text(c + 0.92, r + 0.9, "×" + _fmt(kernel[u, v]), ha="right", va="bottom",
-                    fontsize=fontsize * 0.6, color="#08306b")
+            ax.text(c + 0.5, r + 0.95, "×" + _fmt(kernel[u, v]), ha="center", va="bottom",
+                    fontsize=fontsize, color="#08306b")
     if step is not None and (d[0] > 1 or d[1] > 1):
         ax.add_patch(Rectangle((oj * s[1], oi * s[0]), d[1] * (kw - 1) + 1, d[0] * (kh - 1) + 1,
                                fill=False, edgecolor="#08306b", linestyle=":", linewidth=1.2))
@@ -202,8 +208,7 @@ def draw_conv2d(input_size=None, kernel_size=None, padding=0, stride=1, dilation
             text = None
             if out_vals is not None and step is not None and idx <= step:
                 text = _fmt(out_vals[i, j])
-            _cell(ax, x0, y0, i, j, face, text=text, tcolor="white" if face == OUT_NOW else "black",
-                  fontsize=fontsize)
+            _cell(ax, x0, y0, i, j, face, text=text, fontsize=fontsize)
     pad = lay["padding"]
     pad_text = "" if not any(pad) else f", padding {pad[0]}" if len(set(pad)) == 1 else f", padding {pad} (t, b, l, r)"
     ax.text(wp / 2, -0.4, f"input {h}×{w}{pad_text}",
@@ -227,7 +232,8 @@ def _frames(n: int, max_frames: int) -> list[int]:
 
 
 def animate_conv2d(input_size=5, kernel_size=3, padding=0, stride=1, dilation=1, *, x=None, kernel=None,
-                   max_frames=40, interval=700, dpi=72, figsize=None, show_unvisited=True, title=None):
+                   max_frames=40, interval=700, dpi=BOOK_DPI, figsize=None, show_unvisited=True, title=None,
+                   alt=None):
     """Animate the kernel sliding over the (padded) input, one output pixel per frame.
 
     Parameters are those of :func:`draw_conv2d`. When there are more than ``max_frames``
@@ -235,8 +241,9 @@ def animate_conv2d(input_size=5, kernel_size=3, padding=0, stride=1, dilation=1,
 
     Returns
     -------
-    anim : matplotlib.animation.FuncAnimation
-        Display with ``HTML(anim.to_jshtml())`` and close ``anim._fig`` afterwards.
+    anim : BookAnimation
+        A ``FuncAnimation`` that displays itself as a player (frames with alt text, labelled
+        controls); ``alt`` overrides the generated description.
     """
     if x is not None:
         input_size = np.asarray(x).shape
@@ -245,7 +252,8 @@ def animate_conv2d(input_size=5, kernel_size=3, padding=0, stride=1, dilation=1,
     lay = conv_layout(input_size, kernel_size, padding, stride, dilation, fn="animate_conv2d")
     (hp, wp), (ho, wo) = lay["padded"], lay["output"]
     if figsize is None:
-        figsize = (0.42 * (wp + wo + 2.5), 0.42 * (max(hp, ho) + 2.0))
+        cell = min(0.5, MAX_WIDTH_IN / (wp + wo + 2.5))
+        figsize = (cell * (wp + wo + 2.5), cell * (max(hp, ho) + 2.0))
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     fig.subplots_adjust(0.01, 0.01, 0.99, 1 - 0.3 / figsize[1])  # room for the title
     steps = _frames(ho * wo, max_frames)
@@ -255,11 +263,19 @@ def animate_conv2d(input_size=5, kernel_size=3, padding=0, stride=1, dilation=1,
                     ax=ax, show_unvisited=show_unvisited, title=title)
         return []
 
-    return animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+    if alt is None:
+        (h, w), (kh, kw) = lay["input"], lay["kernel"]
+        alt = (f"A {kh}×{kw} kernel slides over a {h}×{w} input (padding {_p(lay['padding'][::2])}, "
+               f"stride {_p(lay['stride'])}, dilation {_p(lay['dilation'])}); the highlighted window "
+               f"produces the highlighted cell of the {ho}×{wo} output")
+        if x is not None and kernel is not None:
+            alt += ", with the input values, the kernel weights and each output value written in"
+    labels = [f"output pixel ({s // wo}, {s % wo}), step {k + 1} of {len(steps)}" for k, s in enumerate(steps)]
+    return BookAnimation(fig, frame, frames=len(steps), interval=interval, alt=alt, labels=labels)
 
 
-def animate_conv1d(x, kernel, padding=0, stride=1, dilation=1, *, max_frames=40, interval=700, dpi=72,
-                   title=None):
+def animate_conv1d(x, kernel, padding=0, stride=1, dilation=1, *, max_frames=40, interval=700, dpi=BOOK_DPI,
+                   title=None, alt=None):
     """Animate a 1D cross-correlation of a short signal with a kernel, with the numbers.
 
     Parameters
@@ -270,7 +286,7 @@ def animate_conv1d(x, kernel, padding=0, stride=1, dilation=1, *, max_frames=40,
 
     Returns
     -------
-    anim : matplotlib.animation.FuncAnimation
+    anim : BookAnimation
     """
     x = np.asarray(x, dtype=float).reshape(1, -1)
     kernel = np.asarray(kernel, dtype=float).reshape(1, -1)
@@ -278,6 +294,9 @@ def animate_conv1d(x, kernel, padding=0, stride=1, dilation=1, *, max_frames=40,
         raise TypeError(f"animate_conv1d: padding must be an int, got {padding!r}")
     return animate_conv2d(x=x, kernel=kernel, padding=(0, padding), stride=(1, stride), dilation=(1, dilation),
                           max_frames=max_frames, interval=interval, dpi=dpi,
+                          alt=alt or (f"A 1D kernel {kernel.ravel().tolist()} slides along the signal "
+                                      f"{x.ravel().tolist()} (padding {padding}, stride {stride}); each "
+                                      f"step writes one output value, the sum of the products in the window"),
                           title=title if title is not None else
                           f"kernel {kernel.ravel().tolist()}, stride {stride}, padding {padding}")
 
@@ -322,7 +341,7 @@ def transpose_layout(input_size, kernel_size, stride=1, padding=0, output_paddin
 
 
 def draw_conv_transpose2d(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1,
-                          step=0, *, ax=None, title=None, fontsize=9):
+                          step=0, *, ax=None, title=None, fontsize=FONT_SIZE):
     """Draw one step of a transposed convolution as a stride-1 convolution over a spread-out input.
 
     Blue cells are input pixels, light grey cells the zeros inserted between them
@@ -340,7 +359,8 @@ def draw_conv_transpose2d(input_size, kernel_size, stride=1, padding=0, output_p
     if step is not None and not (is_int(step) and 0 <= step < ho * wo):
         raise ValueError(f"draw_conv_transpose2d: step must be an int in [0, {ho * wo - 1}], got {step!r}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.42 * (gw + wo + 2.5), 0.42 * (max(gh, ho) + 1.6)), dpi=72)
+        cell = min(0.45, MAX_WIDTH_IN / (gw + wo + 2.5))
+        _, ax = plt.subplots(figsize=(cell * (gw + wo + 2.5), cell * (max(gh, ho) + 1.6)), dpi=BOOK_DPI)
     ax.clear()
     top, _, left, _ = lay["pad"]
     h, w, s = *lay["input"], lay["stride"]
@@ -372,7 +392,7 @@ def draw_conv_transpose2d(input_size, kernel_size, stride=1, padding=0, output_p
     ax.set_aspect("equal")
     ax.axis("off")
     if title is None:
-        title = (f"transposed conv: kernel {kh}×{kw}, stride {_p(s)}, padding {_p(lay['padding'])}, "
+        title = (f"transposed conv: kernel {kh}×{kw}, stride {_p(s)},\npadding {_p(lay['padding'])}, "
                  f"output_padding {_p(lay['output_padding'])}")
     if title:
         ax.set_title(title, fontsize=fontsize + 1)
@@ -380,20 +400,21 @@ def draw_conv_transpose2d(input_size, kernel_size, stride=1, padding=0, output_p
 
 
 def animate_conv_transpose2d(input_size=2, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1,
-                             *, max_frames=40, interval=700, dpi=72, figsize=None, title=None):
+                             *, max_frames=40, interval=700, dpi=BOOK_DPI, figsize=None, title=None, alt=None):
     """Animate a transposed convolution as the equivalent direct convolution (see :func:`transpose_layout`).
 
     Returns
     -------
-    anim : matplotlib.animation.FuncAnimation
+    anim : BookAnimation
     """
     lay = transpose_layout(input_size, kernel_size, stride, padding, output_padding, dilation,
                            fn="animate_conv_transpose2d")
     (gh, gw), (ho, wo) = lay["grid"], lay["output"]
     if figsize is None:
-        figsize = (0.4 * (gw + wo + 2.5), 0.4 * (max(gh, ho) + 2.0))
+        cell = min(0.45, MAX_WIDTH_IN / (gw + wo + 2.5))
+        figsize = (cell * (gw + wo + 2.5), cell * (max(gh, ho) + 2.0) + 0.3)
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    fig.subplots_adjust(0.01, 0.01, 0.99, 1 - 0.3 / figsize[1])  # room for the title
+    fig.subplots_adjust(0.01, 0.01, 0.99, 1 - 0.6 / figsize[1])  # room for the two-line title
     steps = _frames(ho * wo, max_frames)
 
     def frame(t):
@@ -401,10 +422,16 @@ def animate_conv_transpose2d(input_size=2, kernel_size=3, stride=1, padding=0, o
                               step=steps[t], ax=ax, title=title)
         return []
 
-    return animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+    if alt is None:
+        (h, w), (kh, kw) = lay["input"], lay["kernel"]
+        alt = (f"A transposed convolution of a {h}×{w} input with a {kh}×{kw} kernel drawn as a direct "
+               f"convolution: the input pixels are spread out with zeros between them and padded, and a "
+               f"window slides over that grid to fill the {ho}×{wo} output")
+    labels = [f"output pixel ({s // wo}, {s % wo}), step {k + 1} of {len(steps)}" for k, s in enumerate(steps)]
+    return BookAnimation(fig, frame, frames=len(steps), interval=interval, alt=alt, labels=labels)
 
 
-def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=9):
+def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=FONT_SIZE):
     """Draw, in 1D, which input cells one output unit depends on through a stack of layers.
 
     Parameters
@@ -447,7 +474,8 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=9):
                 if 0 <= i < sizes[li]:
                     active[li].add(i)
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.3 * max(sizes) + 2.2, 0.55 * len(sizes) + 0.6), dpi=72)
+        _, ax = plt.subplots(figsize=fit_width(0.3 * (max(sizes) + 16), 0.3 * 1.6 * len(sizes) + 0.4),
+                             dpi=BOOK_DPI)
     width = max(sizes)
     nrows = len(sizes)
     for li, n in enumerate(sizes):
@@ -460,14 +488,17 @@ def draw_receptive_field(layers, input_length=None, *, ax=None, fontsize=9):
         ax.text(-0.5, y * 1.6 + 0.5, label, ha="right", va="center", fontsize=fontsize)
         ax.text(width + 0.5, y * 1.6 + 0.5, f"{len(active[li])} cell{'s' if len(active[li]) != 1 else ''}",
                 ha="left", va="center", fontsize=fontsize)
-    ax.set_xlim(-0.2 - 0.35 * 20, width + 3)
+    # room on the left for the longest row label at `fontsize` (about 0.55 cells per character
+    # when cells are 0.3 in and text 11 pt)
+    longest = max(len("input"), *(len(f"layer {i + 1} (k={k}, s={s}, d={d})") for i, (k, s, p, d) in enumerate(norm)))
+    ax.set_xlim(-0.2 - 0.5 * longest * fontsize / FONT_SIZE, width + 3)
     ax.set_ylim(-0.3, nrows * 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
 
 
-def show_kernels(kernels, titles=None, *, ax=None, fontsize=9, cmap="RdBu_r"):
+def show_kernels(kernels, titles=None, *, ax=None, fontsize=FONT_SIZE, cmap="RdBu_r"):
     """Show small kernels side by side as coloured grids with their values printed.
 
     Parameters
@@ -483,18 +514,16 @@ def show_kernels(kernels, titles=None, *, ax=None, fontsize=9, cmap="RdBu_r"):
     if titles is not None and len(titles) != len(kernels):
         raise ValueError(f"show_kernels: got {len(kernels)} kernels but {len(titles)} titles")
     if ax is None:
-        fig, axes = plt.subplots(1, len(kernels), figsize=(1.9 * len(kernels), 2.1), dpi=72, squeeze=False)
+        fig, axes = plt.subplots(1, len(kernels), figsize=fit_width(1.9 * len(kernels), 2.1), dpi=BOOK_DPI,
+                                 squeeze=False)
         axes = list(axes[0])
     else:
         axes = list(np.atleast_1d(ax))
     for i, (a, k) in enumerate(zip(axes, kernels)):
         m = max(np.abs(k).max(), 1e-12)
-        a.imshow(k, cmap=cmap, vmin=-m, vmax=m)
+        im = a.imshow(k, cmap=cmap, vmin=-m, vmax=m)
         if k.size <= 49:
-            for (r, c), v in np.ndenumerate(k):
-                color = "white" if abs(v) > 0.6 * m else "black"  # readable on dark cells
-                a.text(c, r, f"{v:.2g}", ha="center", va="center", color=color,
-                       fontsize=fontsize * (0.8 if k.shape[1] > 3 else 1))
+            annotate_cells(a, im, k, fmt="{:.2g}", fontsize=fontsize)
         a.set_xticks([])
         a.set_yticks([])
         if titles is not None:
@@ -502,7 +531,8 @@ def show_kernels(kernels, titles=None, *, ax=None, fontsize=9, cmap="RdBu_r"):
     return axes
 
 
-def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shared", *, ax=None, fontsize=9):
+def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shared", *, ax=None,
+                      fontsize=FONT_SIZE):
     """Draw a 1D layer's connections: dense, local (sparse, no sharing) or convolutional (shared).
 
     Parameters
@@ -528,7 +558,7 @@ def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shar
         raise ValueError(f"{fn}: need ints with 1 <= kernel_size <= n_inputs, got "
                          f"n_inputs={n_inputs!r}, kernel_size={kernel_size!r}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.5 * n_inputs + 0.5, 2.0), dpi=72)
+        _, ax = plt.subplots(figsize=fit_width(0.5 * n_inputs + 0.5, 2.0), dpi=BOOK_DPI)
     n_out = n_inputs if kind == "dense" else n_inputs - kernel_size + 1
     off = (n_inputs - n_out) / 2
     colors = plt.get_cmap("tab10")
@@ -539,8 +569,10 @@ def draw_connectivity(n_inputs: int = 7, kernel_size: int = 3, kind: str = "shar
         edges = [(o, o + u, u) for o in range(n_out) for u in range(kernel_size)]
         n_weights = kernel_size if kind == "shared" else n_out * kernel_size
     for o, i, u in edges:
-        color = "0.6" if (u is None or kind == "local") else colors(u)
-        ax.plot([i, off + o], [0, 1], color=color, lw=1.2 if kind == "shared" else 0.8, zorder=1)
+        shared = u is not None and kind == "shared"
+        color = colors(u) if shared else "0.6"
+        ls = LINE_STYLES[u % len(LINE_STYLES)] if shared else "-"   # one colour and line style per weight
+        ax.plot([i, off + o], [0, 1], color=color, ls=ls, lw=1.6 if shared else 0.8, zorder=1)
     ax.scatter(range(n_inputs), [0] * n_inputs, s=120, color=INPUT, edgecolor="#555555", zorder=2)
     ax.scatter([off + o for o in range(n_out)], [1] * n_out, s=120, color=OUT_DONE, edgecolor="#555555", zorder=2)
     names = {"dense": "dense", "local": "local, no sharing", "shared": "convolution (shared)"}

@@ -4,12 +4,15 @@ Everything numeric here is computed by :mod:`cnncourse.functional`: the animatio
 what the package's own ops return (the value of each pooled window, and where the backward
 pass sends each gradient), so a figure can never disagree with the code it illustrates.
 
-Animations are ``matplotlib.animation.FuncAnimation`` objects whose figure is already closed;
-show one in a notebook with ``HTML(anim.to_jshtml())``, which plays in the static book too.
+Animations are :class:`~cnncourse.viz.player.BookAnimation` objects (a ``FuncAnimation`` whose
+figure is already closed) that display themselves as a player, in the static book too.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .player import BookAnimation
+from .style import BOOK_DPI, FONT_SIZE, MAX_WIDTH_IN, text_color_for
 
 __all__ = [
     "POOL_KINDS", "pool2d", "relative_change", "shift_sensitivity",
@@ -148,10 +151,12 @@ def plot_activations(x: np.ndarray | None = None):
         "tanh": (F.tanh(x), F.tanh_backward(ones, F.tanh(x))),
         "sigmoid": (F.sigmoid(x), F.sigmoid_backward(ones, F.sigmoid(x))),
     }
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.2), dpi=BOOK_DPI)
+    styles = {"ReLU": ("-", "#0072B2"), "tanh": ("--", "#D55E00"), "sigmoid": (":", "#009E73")}
     for name, (y, dy) in curves.items():
-        ax0.plot(x, y, label=name)
-        ax1.plot(x, dy, label=name)
+        ls, colour = styles[name]
+        ax0.plot(x, y, ls=ls, color=colour, lw=2.2, label=name)
+        ax1.plot(x, dy, ls=ls, color=colour, lw=2.2, label=name)
     ax0.set(title="activation f(x)", xlabel="x", ylim=(-1.5, 3))
     ax1.set(title="derivative f'(x)", xlabel="x", ylim=(-0.05, 1.1))
     for ax in (ax0, ax1):
@@ -171,7 +176,7 @@ def plot_maps(maps, titles=None, ncols: int | None = None, cmap: str = "gray",
     maps : sequence of ndarray (H, W), or ndarray (K, H, W)
     titles : sequence of str, optional
     ncols : int, optional
-        Default: all in one row up to 8.
+        Default: as many as fit in the book's width at 1.6 in per panel (4).
     cmap : str
     size : float
         Size of each panel in inches.
@@ -187,10 +192,13 @@ def plot_maps(maps, titles=None, ncols: int | None = None, cmap: str = "gray",
         raise ValueError("plot_maps: maps must be a non-empty sequence of 2D arrays, "
                          f"got shapes {[m.shape for m in maps]}")
     k = len(maps)
-    ncols = min(k, 8) if ncols is None else ncols
+    # default: as many columns as fit at 1.6 in each, so titles at the book's font size do not collide
+    ncols = min(k, max(1, int(MAX_WIDTH_IN // 1.6))) if ncols is None else ncols
     nrows = -(-k // ncols)
+    if size * ncols > MAX_WIDTH_IN:
+        size = MAX_WIDTH_IN / ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if suptitle else 0)),
-                             squeeze=False)
+                             squeeze=False, dpi=BOOK_DPI)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -199,7 +207,7 @@ def plot_maps(maps, titles=None, ncols: int | None = None, cmap: str = "gray",
             continue
         im = ax.imshow(maps[i], cmap=cmap)
         if titles is not None:
-            ax.set_title(titles[i], fontsize=9)
+            ax.set_title(titles[i], fontsize=FONT_SIZE)
         if colorbar:
             fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     if suptitle:
@@ -224,15 +232,21 @@ def plot_shift_sensitivity(shifts, changes: dict, ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 3.2))
+        fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 3.8), dpi=BOOK_DPI)
     else:
         fig = ax.figure
+    from .style import LINE_STYLES, MARKERS
+    k = 0
     for name, values in changes.items():
-        ax.plot(shifts, values, marker="o", label=name, lw=2.5 if name == "unpooled" else 1.5,
-                color="k" if name == "unpooled" else None)
+        if name == "unpooled":
+            ax.plot(shifts, values, marker="o", ls="-", label=name, lw=2.8, color="k")
+            continue
+        ax.plot(shifts, values, marker=MARKERS[(k + 1) % len(MARKERS)], ls=LINE_STYLES[(k + 1) % len(LINE_STYLES)],
+                markersize=7, label=name, lw=1.8, color=f"C{k}")
+        k += 1
     ax.set(xlabel="shift (pixels)", ylabel="relative change", xticks=list(shifts), ylim=(0, None),
            title="How much the representation moves")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=FONT_SIZE, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -246,14 +260,23 @@ def _check_map(x, fn):
     return x
 
 
+def _cell_text_color(im, v):
+    """Text colour for a cell of a translucent ``_grid`` image (its colour blended with white)."""
+    if not np.isfinite(v):
+        return "black"
+    r, g, b, _ = im.cmap(im.norm(v))
+    a = im.get_alpha() or 1.0
+    return text_color_for((1 - a + a * r, 1 - a + a * g, 1 - a + a * b))
+
+
 def _grid(ax, values, title, fmt, mask=None, cmap="Blues", vmin=None, vmax=None):
     """Draw a small array as a table of coloured cells with their values written in."""
     shown = np.where(np.isfinite(values), values, np.nan)
     im = ax.imshow(shown, cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.55)  # light: black text stays readable
     ax.set_xticks(range(values.shape[1]))
     ax.set_yticks(range(values.shape[0]))
-    ax.tick_params(length=0, labelsize=7)
-    ax.set_title(title, fontsize=10)
+    ax.tick_params(length=0, labelsize=FONT_SIZE)
+    ax.set_title(title, fontsize=FONT_SIZE + 1)
     texts = np.empty(values.shape, dtype=object)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
@@ -261,13 +284,14 @@ def _grid(ax, values, title, fmt, mask=None, cmap="Blues", vmin=None, vmax=None)
             label = "pad" if not np.isfinite(v) else fmt.format(v)
             if mask is not None and not mask[i, j]:
                 label = ""
-            texts[i, j] = ax.text(j, i, label, ha="center", va="center", fontsize=8)
+            texts[i, j] = ax.text(j, i, label, ha="center", va="center", fontsize=FONT_SIZE,
+                                  color=_cell_text_color(im, v))
     ax.set_facecolor("0.92")
     return im, texts
 
 
 def animate_pool2d(x, kernel_size, stride=None, padding=0, kind: str = "max",
-                   interval: int = 600, dpi: int = 72, max_frames: int = 40):
+                   interval: int = 600, dpi: int = BOOK_DPI, max_frames: int = 40):
     """Animate pooling: the window slides over ``x`` and each result is written to the output.
 
     Left, the (padded) input with the current window outlined; for max pooling the cell that
@@ -290,44 +314,45 @@ def animate_pool2d(x, kernel_size, stride=None, padding=0, kind: str = "max",
 
     Returns
     -------
-    anim : matplotlib.animation.FuncAnimation
-        Its figure is closed; display with ``HTML(anim.to_jshtml())``.
+    anim : BookAnimation
+        Its figure is closed; displaying it shows the player.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
     from matplotlib.patches import Circle, Rectangle
-    from cnncourse.functional._util import pad2d, pair
+    from cnncourse.checks import pair
+    from cnncourse.functional.window import pad2d
 
     x = _check_map(x, "animate_pool2d")
     out = pool2d(x[None, None], kind, kernel_size, stride, padding)[0, 0]
-    (kh, kw) = pair(kernel_size, "kernel_size", "animate_pool2d", 1)
-    (sh, sw) = pair(kernel_size if stride is None else stride, "stride", "animate_pool2d", 1)
-    (ph, pw) = pair(padding, "padding", "animate_pool2d", 0)
+    (kh, kw) = pair(kernel_size, "animate_pool2d", "kernel_size", 1)
+    (sh, sw) = pair(kernel_size if stride is None else stride, "animate_pool2d", "stride", 1)
+    (ph, pw) = pair(padding, "animate_pool2d", "padding", 0)
     n_frames = out.size
     if n_frames > max_frames:
         raise ValueError(f"animate_pool2d: the output has {out.shape[0]}x{out.shape[1]} = {n_frames} "
                          f"values, more than max_frames={max_frames}; use a smaller input or a larger stride")
-    xp = pad2d(x.astype(np.float64), (ph, ph, pw, pw), value=np.nan)
+    xp = pad2d(x.astype(np.float64), ((ph, ph), (pw, pw)), value=np.nan)
     winners = None
     if kind == "max":
         winners = _routing(x, "max", kernel_size, stride, padding)
     name = {"max": "max", "avg": "average", "sum": "sum", "l2": "L2"}[kind]
 
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.5, 3.6), dpi=dpi,
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.6), dpi=dpi,
                                    gridspec_kw={"width_ratios": [xp.shape[1], max(out.shape[1], 2)]})
     finite = xp[np.isfinite(xp)]
-    _grid(ax0, xp, f"input {x.shape[0]}x{x.shape[1]}" + (f", padding {padding}" if ph or pw else ""),
+    _grid(ax0, xp, f"input {x.shape[0]}×{x.shape[1]}" + (f", padding {padding}" if ph or pw else ""),
           "{:.2g}", vmin=finite.min(), vmax=finite.max())
     rect = Rectangle((-0.5, -0.5), kw, kh, fill=False, lw=3, ec="tab:red")
     ax0.add_patch(rect)
     circle = Circle((0, 0), 0.42, fill=False, lw=2, ec="tab:orange", visible=False)
     ax0.add_patch(circle)
-    _, out_texts = _grid(ax1, np.full(out.shape, np.nan), f"{name} pool, output {out.shape[0]}x{out.shape[1]}",
+    _, out_texts = _grid(ax1, np.full(out.shape, np.nan), f"output {out.shape[0]}×{out.shape[1]}",
                          "", cmap="Oranges")
     out_im = ax1.images[0]
     out_im.set_clim(np.nanmin(out), np.nanmax(out) if np.nanmax(out) > np.nanmin(out) else np.nanmin(out) + 1)
-    title = fig.suptitle("")
+    title = fig.suptitle("placeholder for the layout")
     fig.tight_layout()
+    title.set_text("")
 
     def draw(frame):
         i, j = divmod(frame, out.shape[1])
@@ -341,12 +366,16 @@ def animate_pool2d(x, kernel_size, stride=None, padding=0, kind: str = "max",
         out_im.set_data(shown)
         for k in range(out.size):
             out_texts.flat[k].set_text(f"{out.flat[k]:.3g}" if k <= frame else "")
-        title.set_text(f"window ({i}, {j}) -> {name} = {out[i, j]:.3g}")
+            out_texts.flat[k].set_color(_cell_text_color(out_im, shown.flat[k]))
+        title.set_text(f"{name} pool, window ({i}, {j}) → {out[i, j]:.3g}")
         return [rect, circle, out_im, title]
 
-    anim = FuncAnimation(fig, draw, frames=n_frames, interval=interval, blit=False)
-    plt.close(fig)
-    return anim
+    alt = (f"{name.capitalize()} pooling of a {x.shape[0]}×{x.shape[1]} map with a {kh}×{kw} window, stride "
+           f"{sh}×{sw}" + (f", padding {ph}×{pw}" if ph or pw else "") + ": a red frame moves over the input"
+           + (", the maximum of each window circled," if kind == "max" else "")
+           + f" and each window's result is written into the {out.shape[0]}×{out.shape[1]} output")
+    labels = [f"window ({k // out.shape[1]}, {k % out.shape[1]}): {name} = {out.flat[k]:.3g}" for k in range(n_frames)]
+    return BookAnimation(fig, draw, frames=n_frames, interval=interval, alt=alt, labels=labels)
 
 
 def _routing(x, kind, kernel_size, stride, padding):
@@ -363,7 +392,7 @@ def _routing(x, kind, kernel_size, stride, padding):
 
 
 def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "max", dout=None,
-                          interval: int = 700, dpi: int = 72, max_frames: int = 40):
+                          interval: int = 700, dpi: int = BOOK_DPI, max_frames: int = 40):
     """Animate the backward pass of pooling: each output's gradient flows back into its window.
 
     Frame ``k`` shows ``dx`` after the gradients of the first ``k + 1`` outputs (row-major) have
@@ -383,13 +412,12 @@ def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "m
 
     Returns
     -------
-    anim : matplotlib.animation.FuncAnimation
-        Its figure is closed; display with ``HTML(anim.to_jshtml())``.
+    anim : BookAnimation
+        Its figure is closed; displaying it shows the player.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
     from matplotlib.patches import Rectangle
-    from cnncourse.functional._util import pair
+    from cnncourse.checks import pair
 
     x = _check_map(x, "animate_pool_backward").astype(np.float64)
     fwd, bwd = _pool_forward_backward(kind)
@@ -404,9 +432,9 @@ def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "m
     if out.size > max_frames:
         raise ValueError(f"animate_pool_backward: {out.size} output values need more than "
                          f"max_frames={max_frames} frames; use a smaller input or a larger stride")
-    (kh, kw) = pair(kernel_size, "kernel_size", "animate_pool_backward", 1)
-    (sh, sw) = pair(kernel_size if stride is None else stride, "stride", "animate_pool_backward", 1)
-    (ph, pw) = pair(padding, "padding", "animate_pool_backward", 0)
+    (kh, kw) = pair(kernel_size, "animate_pool_backward", "kernel_size", 1)
+    (sh, sw) = pair(kernel_size if stride is None else stride, "animate_pool_backward", "stride", 1)
+    (ph, pw) = pair(padding, "animate_pool_backward", "padding", 0)
     partial = []
     for k in range(out.size):
         mask = np.zeros(out.size)
@@ -415,19 +443,20 @@ def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "m
     dx_final = partial[-1]
     lo, hi = min(dx_final.min(), 0.0), max(dx_final.max(), 1e-12)
 
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), dpi=dpi,
+    fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH_IN, 3.0), dpi=dpi,
                              gridspec_kw={"width_ratios": [x.shape[1], max(W_out, 2), x.shape[1]]})
-    _grid(axes[0], x, "forward input x", "{:.2g}")
-    _grid(axes[1], dout, "upstream gradient dout", "{:.3g}", cmap="Oranges")
-    dx_im, dx_texts = _grid(axes[2], np.zeros_like(x), "dx (accumulated)", "{:.3g}", cmap="Greens",
+    _grid(axes[0], x, "input x", "{:.2g}")
+    _grid(axes[1], dout, "dout", "{:.3g}", cmap="Oranges")
+    dx_im, dx_texts = _grid(axes[2], np.zeros_like(x), "dx so far", "{:.3g}", cmap="Greens",
                             vmin=lo, vmax=hi)
     rect_in = Rectangle((-0.5, -0.5), kw, kh, fill=False, lw=3, ec="tab:red")
     rect_dx = Rectangle((-0.5, -0.5), kw, kh, fill=False, lw=3, ec="tab:red")
     rect_out = Rectangle((-0.5, -0.5), 1, 1, fill=False, lw=3, ec="tab:red")
     for ax, r in zip(axes, (rect_in, rect_out, rect_dx)):
         ax.add_patch(r)
-    title = fig.suptitle("")
+    title = fig.suptitle("placeholder\nfor the layout")
     fig.tight_layout()
+    title.set_text("")
     name = {"max": "max", "avg": "average", "sum": "sum"}[kind]
 
     def draw(frame):
@@ -440,10 +469,14 @@ def animate_pool_backward(x, kernel_size, stride=None, padding=0, kind: str = "m
         dx_im.set_data(dx)
         for t, v in zip(dx_texts.flat, dx.flat):
             t.set_text(f"{v:.3g}")
+            t.set_color(_cell_text_color(dx_im, v))
         verb = "routes" if kind == "max" else "spreads"
-        title.set_text(f"{name} pool backward: dout[{i}, {j}] = {dout[i, j]:.3g} {verb} into its window")
+        title.set_text(f"{name} pool backward: dout[{i}, {j}] = {dout[i, j]:.3g}\n{verb} into its window")
         return [rect_in, rect_dx, rect_out, dx_im, title]
 
-    anim = FuncAnimation(fig, draw, frames=out.size, interval=interval, blit=False)
-    plt.close(fig)
-    return anim
+    verb = "is routed to the maximum of its window" if kind == "max" else "is spread over its window"
+    alt = (f"Backward pass of {name} pooling on a {x.shape[0]}×{x.shape[1]} input with a {kh}×{kw} window, "
+           f"stride {sh}×{sw}: step by step, each upstream gradient value {verb}, and the input gradient "
+           f"dx accumulates the contributions")
+    labels = [f"dout[{k // W_out}, {k % W_out}] = {dout.flat[k]:.3g} sent back" for k in range(out.size)]
+    return BookAnimation(fig, draw, frames=out.size, interval=interval, alt=alt, labels=labels)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .player import BookAnimation
 from .pool import plot_maps
+from .style import BOOK_DPI, FONT_SIZE, MAX_WIDTH_IN, annotate_cells
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_misclassified", "plot_filters",
            "animate_filters", "layer_outputs", "plot_feature_maps"]
@@ -21,8 +23,9 @@ def _as_dict(histories) -> dict:
     return {"": histories}
 
 
-def plot_history(histories, title: str | None = None, size=(10, 3.4)):
-    """Learning curves: loss (left) and accuracy (right) per epoch, training solid, validation dashed.
+def plot_history(histories, title: str | None = None, size=(MAX_WIDTH_IN, 3.4)):
+    """Learning curves: loss (left) and accuracy (right) per epoch, training solid with circles,
+    validation dashed with squares; one colour per run; integer epoch ticks; the legend below the axes.
 
     Parameters
     ----------
@@ -37,24 +40,34 @@ def plot_history(histories, title: str | None = None, size=(10, 3.4)):
     import matplotlib.pyplot as plt
 
     runs = _as_dict(histories)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=size)
+    from matplotlib.ticker import MaxNLocator
+
+    from .style import MARKERS
+
+    runs = _as_dict(histories)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=size, dpi=BOOK_DPI)
     for k, (name, h) in enumerate(runs.items()):
         colour = f"C{k}"
         epochs = np.arange(1, len(h.train_loss) + 1)
         prefix = f"{name} " if name else ""
-        ax_loss.plot(epochs, h.train_loss, color=colour, label=f"{prefix}train")
-        ax_acc.plot(epochs, h.train_acc, color=colour, label=f"{prefix}train")
+        marker = MARKERS[(2 * k) % len(MARKERS)]   # train and validation: a marker of their own per run
+        kw = dict(color=colour, marker=marker, markersize=5)
+        ax_loss.plot(epochs, h.train_loss, ls="-", label=f"{prefix}train", **kw)
+        ax_acc.plot(epochs, h.train_acc, ls="-", **kw)
         if h.val_loss:
-            ax_loss.plot(epochs, h.val_loss, color=colour, ls="--", label=f"{prefix}validation")
-            ax_acc.plot(epochs, h.val_acc, color=colour, ls="--", label=f"{prefix}validation")
+            kw.update(marker=MARKERS[(2 * k + 1) % len(MARKERS)], mfc="white")
+            ax_loss.plot(epochs, h.val_loss, ls="--", label=f"{prefix}validation", **kw)
+            ax_acc.plot(epochs, h.val_acc, ls="--", **kw)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(None, 1.0))
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    n_items = len(ax_loss.get_lines())
+    fig.legend(loc="lower center", ncols=min(n_items, 2), frameon=False, fontsize=FONT_SIZE)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07 * -(-n_items // 2) + 0.04, 1, 1))
     return fig
 
 
@@ -78,13 +91,11 @@ def plot_confusion_matrix(cm: np.ndarray, class_names=None, title: str = "confus
         raise ValueError(f"plot_confusion_matrix: cm must be square (C, C), got shape {cm.shape}")
     C = cm.shape[0]
     names = [str(c) for c in (class_names if class_names is not None else range(C))]
-    fig, ax = plt.subplots(figsize=(0.45 * C + 2, 0.45 * C + 1.6))
-    ax.imshow(cm, cmap="Blues")
-    for i in range(C):
-        for j in range(C):
-            if cm[i, j]:
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+    fig, ax = plt.subplots(figsize=(min(0.5 * C + 2, MAX_WIDTH_IN), min(0.5 * C + 1.6, MAX_WIDTH_IN)),
+                           dpi=BOOK_DPI)
+    im = ax.imshow(cm, cmap="Blues")
+    texts = annotate_cells(ax, im, cm, fmt=lambda v: str(v) if v else "")
+    del texts
     ax.set_xticks(range(C), names)
     ax.set_yticks(range(C), names)
     ax.set(xlabel="predicted class", ylabel="true class", title=title)
@@ -138,7 +149,7 @@ def plot_filters(weight: np.ndarray, in_channel: int = 0, title: str | None = No
 
 
 def animate_filters(snapshots, val_acc=None, in_channel: int = 0, interval: int = 600,
-                    dpi: int = 72, max_frames: int = 40):
+                    dpi: int = BOOK_DPI, max_frames: int = 40):
     """Animate a convolution layer's filters as they are learned, one frame per epoch.
 
     Top, the kernels of ``snapshots[k]`` (red positive, blue negative, one colour scale for the
@@ -162,11 +173,10 @@ def animate_filters(snapshots, val_acc=None, in_channel: int = 0, interval: int 
 
     Returns
     -------
-    anim : matplotlib.animation.FuncAnimation
-        Its figure is closed; display with ``HTML(anim.to_jshtml())``.
+    anim : BookAnimation
+        Its figure is closed; displaying it shows the player.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
 
     fn = "animate_filters"
     frames = [np.asarray(w) for w in snapshots]
@@ -187,13 +197,14 @@ def animate_filters(snapshots, val_acc=None, in_channel: int = 0, interval: int 
     n_filters = frames[0].shape[0]
     vmax = max(float(np.abs(w[:, in_channel]).max()) for w in frames) or 1.0
     rows = 2 if val_acc is not None else 1
-    fig = plt.figure(figsize=(1.2 * max(n_filters, 4), 1.6 + 1.6 * (rows - 1)), dpi=dpi)
+    width = min(1.2 * max(n_filters, 4), MAX_WIDTH_IN)
+    fig = plt.figure(figsize=(width, 0.25 + width / max(n_filters, 4) * 1.3 + 1.8 * (rows - 1)), dpi=dpi)
     grid = fig.add_gridspec(rows, n_filters, height_ratios=[1] * rows)
     images = []
     for o in range(n_filters):
         ax = fig.add_subplot(grid[0, o])
         images.append(ax.imshow(frames[0][o, in_channel], cmap="RdBu_r", vmin=-vmax, vmax=vmax))
-        ax.set_title(f"filter {o}", fontsize=8)
+        ax.set_title(f"{o}", fontsize=FONT_SIZE)
         ax.set_xticks([])
         ax.set_yticks([])
     if val_acc is not None:
@@ -203,7 +214,7 @@ def animate_filters(snapshots, val_acc=None, in_channel: int = 0, interval: int 
         ax_acc.set(xlim=(0.5, len(val_acc) + 0.5), ylim=(0, 1), xlabel="epoch",
                    ylabel="val. accuracy")
         ax_acc.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    title = fig.suptitle("", fontsize=9)
+    title = fig.suptitle("placeholder", fontsize=FONT_SIZE + 1)
     fig.tight_layout()
 
     def draw(k):
@@ -214,9 +225,15 @@ def animate_filters(snapshots, val_acc=None, in_channel: int = 0, interval: int 
             line.set_data(epochs[:k], np.asarray(val_acc)[:k])
         return images
 
-    anim = FuncAnimation(fig, draw, frames=len(frames), interval=interval)
-    plt.close(fig)
-    return anim
+    alt = (f"The {n_filters} learned {frames[0].shape[2]}×{frames[0].shape[3]} kernels of the first convolution "
+           f"(input channel {in_channel}, blue negative, red positive), from their random initial weights "
+           f"through {len(frames) - 1} epochs of training"
+           + (", with the validation accuracy after each epoch plotted below" if val_acc is not None else ""))
+    labels = ["initial weights (epoch 0)"] + [
+        f"after epoch {k}" + (f": validation accuracy {val_acc[k - 1]:.3f}" if val_acc is not None else "")
+        for k in range(1, len(frames))]
+    title.set_text("")
+    return BookAnimation(fig, draw, frames=len(frames), interval=interval, alt=alt, labels=labels)
 
 
 def layer_outputs(model, x: np.ndarray) -> list[tuple[str, np.ndarray]]:

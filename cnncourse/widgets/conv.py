@@ -1,6 +1,7 @@
 """Interactive explorers for the convolution chapters (ipywidgets).
 
-Each explorer is a class with a ``widget`` attribute (displaying the explorer displays it),
+Each explorer is an :class:`~cnncourse.widgets._base.Explorer` with a ``widget`` attribute
+(displaying the explorer displays it, plus a kernel-free static version for the book),
 a plain ``update()`` method that recomputes everything from the controls' current values, and
 a ``state`` dict with what was computed. The logic runs without a browser, so the tests set
 the controls' values in Python and read ``state``. Figures are rendered to PNG into an
@@ -20,7 +21,6 @@ Static counterparts (for readers of the book without a kernel) are in :mod:`cnnc
 from __future__ import annotations
 
 import html
-import io
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,33 +32,31 @@ except ImportError as exc:  # pragma: no cover - ipywidgets is an optional depen
 
 from .. import arithmetic, filters
 from ..viz import conv as vconv
+from ..viz.style import MAX_WIDTH_IN
+from ._base import Explorer, _plain, figure_png
 
 __all__ = ["ConvArithmeticExplorer", "FilterExplorer", "SmoothingExplorer", "ShiftExplorer",
            "conv_arithmetic_explorer", "filter_explorer", "smoothing_explorer", "shift_explorer",
            "PRESET_KERNELS"]
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    plt.close(fig)
-    return buf.getvalue()
+_png = figure_png
 
 
-class _Explorer:
-    widget: widgets.Widget
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+class _ControlExplorer(Explorer):
+    """An explorer whose state is its controls' values (the widget is built in ``__init__``)."""
 
     _busy = False
 
-    def _observe(self, *controls):
-        for c in controls:
-            c.observe(lambda change: None if self._busy else self.update(), names="value")
+    def _static_set(self, name, value) -> None:
+        getattr(self, name).value = value      # the control's observer calls update()
+
+    def _static_frame(self):
+        png = bytes(self.image.value or b"")
+        return (png or None), _plain(self.label.value)
 
 
-class ConvArithmeticExplorer(_Explorer):
+class ConvArithmeticExplorer(_ControlExplorer):
     """Sliders for a convolution's input size, kernel, padding, stride and dilation.
 
     ``update()`` redraws the layout (as :func:`cnncourse.viz.conv.draw_conv2d`) and writes the
@@ -75,6 +73,12 @@ class ConvArithmeticExplorer(_Explorer):
     state : dict
         ``output_size`` (int or None), ``error`` (str or None), ``formula`` (str).
     """
+
+    description = ("The layout of a convolution: the padded input with the kernel's window on the left, "
+                   "the output grid on the right, and the output-size formula")
+
+    def static_sweep(self):
+        return "padding", "padding P", list(range(0, 4))
 
     def __init__(self, input_size=5, kernel_size=3, padding=0, stride=1, dilation=1, transposed=False,
                  output_padding=0):
@@ -93,7 +97,7 @@ class ConvArithmeticExplorer(_Explorer):
         controls = (self.input_size, self.kernel_size, self.padding, self.stride, self.dilation,
                     self.output_padding, self.transposed)
         self._observe(*controls, self.step)
-        self.widget = widgets.VBox([
+        self._ui = widgets.VBox([
             widgets.HBox([widgets.VBox(list(controls[:3])), widgets.VBox(list(controls[3:]))]),
             self.step, self.label, self.image])
         self.update()
@@ -157,7 +161,7 @@ PRESET_KERNELS = {
 }
 
 
-class FilterExplorer(_Explorer):
+class FilterExplorer(_ControlExplorer):
     """Choose a preset 3x3 kernel or edit its nine numbers, and see it applied to an image.
 
     Parameters
@@ -173,6 +177,11 @@ class FilterExplorer(_Explorer):
     state : dict
         ``kernel`` (3, 3) ndarray, ``output`` (H', W') ndarray, ``error`` (str or None).
     """
+
+    description = "A grayscale photograph (left) and the same photograph filtered by a 3×3 kernel (right)"
+
+    def static_sweep(self):
+        return "preset", "kernel", list(PRESET_KERNELS)
 
     def __init__(self, image: np.ndarray, preset: str = "Sobel x (vertical edges)", max_size: int = 256):
         image = np.asarray(image, dtype=np.float32)
@@ -194,7 +203,7 @@ class FilterExplorer(_Explorer):
         for c in self.cells:
             c.observe(lambda change: self._on_cell(), names="value")
         grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 75px)"))
-        self.widget = widgets.VBox([widgets.HBox([self.preset, grid]), self.label, self.image])
+        self._ui = widgets.VBox([widgets.HBox([self.preset, grid]), self.label, self.image])
         self._on_preset()
 
     def _on_preset(self):
@@ -247,7 +256,7 @@ class FilterExplorer(_Explorer):
                 "sums to 0: flat regions become 0, only changes show" if np.isclose(total, 0) else
                 f"sums to {total:.3g}: brightness scaled by {total:.3g}")
         self.label.value = f"kernel {note}; output range [{out.min():.2f}, {out.max():.2f}]"
-        fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.6), dpi=72)
+        fig, axes = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.4))
         axes[0].imshow(self.image_data, cmap="gray")
         axes[0].set_title("input")
         signed = out.min() < -1e-6
@@ -267,7 +276,7 @@ def filter_explorer(image: np.ndarray, **kwargs) -> FilterExplorer:
     return FilterExplorer(image, **kwargs)
 
 
-class SmoothingExplorer(_Explorer):
+class SmoothingExplorer(_ControlExplorer):
     """Smooth a noisy 1D signal with a box or Gaussian kernel of adjustable width.
 
     Parameters
@@ -284,6 +293,12 @@ class SmoothingExplorer(_Explorer):
         ``kernel``, ``smoothed``, ``error_noisy`` and ``error_smoothed`` (RMS error to ``clean``).
     """
 
+    description = ("A noisy 1D signal (grey), the clean signal (black dashes) and the signal smoothed by "
+                   "the kernel (blue)")
+
+    def static_sweep(self):
+        return "width", "kernel width", list(range(1, 24, 2))
+
     def __init__(self, clean: np.ndarray, noise: float = 0.3, seed: int = 0, width: int = 9, kind: str = "box"):
         clean = np.asarray(clean, dtype=float)
         if clean.ndim != 1 or clean.size < 3:
@@ -296,7 +311,7 @@ class SmoothingExplorer(_Explorer):
         self.image = widgets.Image(format="png")
         self.state: dict = {}
         self._observe(self.kind, self.width)
-        self.widget = widgets.VBox([widgets.HBox([self.kind, self.width]), self.label, self.image])
+        self._ui = widgets.VBox([widgets.HBox([self.kind, self.width]), self.label, self.image])
         self.update()
 
     def update(self) -> dict:
@@ -318,11 +333,11 @@ class SmoothingExplorer(_Explorer):
                       "error_smoothed": rms(smoothed - self.clean)}
         self.label.value = (f"RMS error to the clean signal: noisy {self.state['error_noisy']:.3f}, "
                             f"smoothed {self.state['error_smoothed']:.3f}")
-        fig, ax = plt.subplots(figsize=(7.5, 2.8), dpi=72)
-        ax.plot(self.noisy, color="0.7", lw=1, label="noisy")
-        ax.plot(self.clean, color="k", lw=1, ls="--", label="clean")
-        ax.plot(smoothed, color="C0", lw=2, label=f"{self.kind.value}, width {w}")
-        ax.legend(loc="upper right", fontsize=8)
+        fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 3.2))
+        ax.plot(self.noisy, color="0.65", lw=1, ls="-", marker="", label="noisy")
+        ax.plot(self.clean, color="k", lw=1.5, ls="--", marker="", label="clean")
+        ax.plot(smoothed, color="#0072B2", lw=2.2, ls="-", marker="", label=f"{self.kind.value}, width {w}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
         fig.tight_layout()
         self.image.value = _png(fig)
         return self.state
@@ -333,7 +348,7 @@ def smoothing_explorer(clean: np.ndarray, **kwargs) -> SmoothingExplorer:
     return SmoothingExplorer(clean, **kwargs)
 
 
-class ShiftExplorer(_Explorer):
+class ShiftExplorer(_ControlExplorer):
     """Shift an image and compare what a convolution and what classifiers do with it.
 
     Parameters
@@ -354,6 +369,13 @@ class ShiftExplorer(_Explorer):
         ``shifted``, ``feature_map``, ``predictions`` {name: (class index, probability)}.
     """
 
+    description = ("A shifted image (left) and the feature map of a kernel applied to it (right): the map "
+                   "moves with the image")
+
+    def static_sweep(self):
+        m = self.dx.max
+        return "dx", "shift right (pixels)", list(range(-m, m + 1, 1 if m <= 6 else 2))
+
     def __init__(self, image: np.ndarray, kernel: np.ndarray, models=None, class_names=None, max_shift: int = 8):
         image = np.asarray(image, dtype=np.float32)
         if image.ndim != 2:
@@ -368,7 +390,7 @@ class ShiftExplorer(_Explorer):
         self.image = widgets.Image(format="png")
         self.state: dict = {}
         self._observe(self.dx, self.dy)
-        self.widget = widgets.VBox([widgets.HBox([self.dx, self.dy]), self.label, self.image])
+        self._ui = widgets.VBox([widgets.HBox([self.dx, self.dy]), self.label, self.image])
         self.update()
 
     @staticmethod
@@ -396,12 +418,12 @@ class ShiftExplorer(_Explorer):
             cname = self.class_names[c] if self.class_names is not None else str(c)
             parts.append(f"{html.escape(name)}: <b>{html.escape(cname)}</b> ({prob:.0%})")
         self.label.value = "; ".join(parts) if parts else "shift the image: the feature map moves with it"
-        fig, axes = plt.subplots(1, 2, figsize=(5.6, 2.9), dpi=72)
+        fig, axes = plt.subplots(1, 2, figsize=(5.6, 3.0))
         axes[0].imshow(shifted, cmap="gray")
-        axes[0].set_title(f"image shifted by ({self.dy.value}, {self.dx.value})", fontsize=9)
+        axes[0].set_title(f"image shifted by\n({self.dy.value}, {self.dx.value})")
         m = np.abs(fmap).max() or 1.0
         axes[1].imshow(fmap, cmap="RdBu_r", vmin=-m, vmax=m)
-        axes[1].set_title("feature map of the kernel", fontsize=9)
+        axes[1].set_title("feature map\nof the kernel")
         for ax in axes:
             ax.axis("off")
         fig.tight_layout()

@@ -9,14 +9,18 @@ recomputes everything with :mod:`cnncourse.functional`; the ipywidgets controls 
     ex.update(kind="avg", kernel_size=3, stride=2)
     ex.output.shape, ex.sensitivity
 
-In a notebook, display the object (or ``ex.widget``) to get sliders. Their static
-counterparts are :func:`cnncourse.viz.animate_pool2d` and :func:`cnncourse.viz.animate_pool_backward`.
+In a notebook, display the object (or ``ex.widget``) to get sliders; in the static book the
+same display shows a slider over precomputed pictures (:class:`~cnncourse.widgets._base.Explorer`).
+Their animated counterparts are :func:`cnncourse.viz.animate_pool2d` and :func:`cnncourse.viz.animate_pool_backward`.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from cnncourse.viz.pool import POOL_KINDS, pool2d, shift_sensitivity
+from cnncourse.viz.style import MAX_WIDTH_IN
+
+from ._base import Explorer, figure_png
 
 __all__ = ["PoolingExplorer", "PoolRoutingExplorer"]
 
@@ -37,8 +41,8 @@ def _positive_int(value, name: str, cls: str, minimum: int = 1) -> int:
     return int(value)
 
 
-class _Explorer:
-    """Shared plumbing: ``update`` validates, recomputes, and redraws when displayed."""
+class _KeywordExplorer(Explorer):
+    """An explorer whose state lives in attributes: ``update(**changes)`` validates, recomputes, redraws."""
 
     _fields: tuple[str, ...] = ()
 
@@ -103,36 +107,33 @@ class _Explorer:
         import matplotlib.pyplot as plt
 
         if not self.error:
-            fig = self.figure()
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=72)
-            plt.close(fig)
-            self._image.value = buffer.getvalue()
-        self._text.value = f"<pre>{html.escape(self.summary())}</pre>"
+            self._image.value = figure_png(self.figure())
+        self._text.value = f"<pre style='white-space:pre-wrap'>{html.escape(self.summary())}</pre>"
 
-    @property
-    def widget(self):
-        """The ipywidgets user interface (built on first use)."""
-        if self._image is None:
-            import ipywidgets as widgets
+    def _build_widget(self):
+        import ipywidgets as widgets
 
-            self._image = widgets.Image(format="png")
-            self._text = widgets.HTML()
-            self._controls = self._make_controls(widgets)
-            for name, control in self._controls.items():
-                control.observe(self._on_change(name), names="value")
-            self._ui = widgets.VBox([widgets.HBox(list(self._controls.values())), self._text,
-                                     self._image])
-            self._redraw()
-        return self._ui
+        self._image = widgets.Image(format="png")
+        self._text = widgets.HTML()
+        self._controls = self._make_controls(widgets)
+        for name, control in self._controls.items():
+            control.observe(self._on_change(name), names="value")
+        ui = widgets.VBox([widgets.HBox(list(self._controls.values()),
+                                        layout=widgets.Layout(flex_flow="row wrap")), self._text, self._image])
+        self._redraw()
+        return ui
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    # the static version
+    def _static_set(self, name, value) -> None:
+        self.update(**{name: value})
 
-        display(self.widget)
+    def _static_frame(self):
+        if self.error:
+            return None, self.error
+        return figure_png(self.figure()), self.summary().replace("\n", "; ")
 
 
-class PoolingExplorer(_Explorer):
+class PoolingExplorer(_KeywordExplorer):
     """Pool a feature map with any reduction, window, stride and padding; see its shift sensitivity.
 
     Parameters
@@ -159,6 +160,21 @@ class PoolingExplorer(_Explorer):
     """
 
     _fields = ("kind", "kernel_size", "stride", "padding")
+    description = ("A feature map (left), the same map pooled (middle) and how much each representation "
+                   "changes when the input shifts by a few pixels (right)")
+
+    def static_sweep(self):
+        return "kernel_size", "window (stride = window)", list(range(1, 7))
+
+    def _static_set(self, name, value) -> None:
+        self.update(**{name: value, "stride": value} if name == "kernel_size" else {name: value})
+
+    def static_frames(self):
+        stride = self.stride
+        try:
+            return super().static_frames()
+        finally:
+            self.update(stride=stride)
 
     def __init__(self, feature_map, kind: str = "max", kernel_size: int = 2, stride: int | None = None,
                  padding: int = 0, shifts=(1, 2, 3)):
@@ -193,26 +209,30 @@ class PoolingExplorer(_Explorer):
             return self.error
         sens = ", ".join(f"{s}px: {p:.2f} (unpooled {u:.2f})"
                          for s, p, u in zip(self.shifts, self.sensitivity, self.unpooled_sensitivity))
+        # one line per fact, each short enough for the book's column
         return (f"{self.kind} pool {self.kernel_size}x{self.kernel_size}, stride {self.stride}, "
                 f"padding {self.padding}: {self.x.shape[0]}x{self.x.shape[1]} -> "
-                f"{self.output.shape[0]}x{self.output.shape[1]}; relative change under shifts {sens}")
+                f"{self.output.shape[0]}x{self.output.shape[1]}\nrelative change under shifts: {sens}")
 
     def figure(self):
         """Input, pooled output and the shift sensitivity, as a matplotlib figure."""
         import matplotlib.pyplot as plt
         from cnncourse.viz.pool import plot_shift_sensitivity
 
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), gridspec_kw={"width_ratios": [1, 1, 1.2]})
+        fig = plt.figure(figsize=(MAX_WIDTH_IN, 6.0))
+        grid = fig.add_gridspec(2, 2, height_ratios=[1, 1])
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
         axes[0].imshow(self.x, cmap="gray")
-        axes[0].set_title(f"feature map {self.x.shape[0]}x{self.x.shape[1]}")
+        axes[0].set_title(f"feature map {self.x.shape[0]}×{self.x.shape[1]}")
         axes[1].imshow(self.output, cmap="gray")
-        axes[1].set_title(f"{self.kind} pool -> {self.output.shape[0]}x{self.output.shape[1]}")
+        axes[1].set_title(f"{self.kind} pool → {self.output.shape[0]}×{self.output.shape[1]}")
         for ax in axes[:2]:
             ax.set_xticks([])
             ax.set_yticks([])
         plot_shift_sensitivity(self.shifts, {"unpooled": self.unpooled_sensitivity,
-                                             f"{self.kind} {self.kernel_size}x{self.kernel_size}/"
+                                             f"{self.kind} {self.kernel_size}×{self.kernel_size}, stride "
                                              f"{self.stride}": self.sensitivity}, ax=axes[2])
+        axes[2].legend(loc="upper left", frameon=False)
         fig.tight_layout()
         return fig
 
@@ -225,7 +245,7 @@ class PoolingExplorer(_Explorer):
         }
 
 
-class PoolRoutingExplorer(_Explorer):
+class PoolRoutingExplorer(_KeywordExplorer):
     """Where does the gradient of one pooled output go? Max pooling routes, average spreads.
 
     Pick an output position ``(i, j)``: :attr:`dx` is the package's backward pass for an
@@ -250,6 +270,11 @@ class PoolRoutingExplorer(_Explorer):
 
     _fields = ("kind", "kernel_size", "stride", "i", "j")
     KINDS = ("max", "avg", "sum")
+    description = ("An input with one pooling window outlined (left), the gradient it receives from that "
+                   "window's output (middle) and from all outputs (right)")
+
+    def static_sweep(self):
+        return "stride", "stride", list(range(1, self.kernel_size + 2))
 
     def __init__(self, x, kind: str = "max", kernel_size: int = 2, stride: int | None = None,
                  i: int = 0, j: int = 0):
@@ -289,8 +314,8 @@ class PoolRoutingExplorer(_Explorer):
             return self.error
         receivers = [tuple(int(v) for v in idx) for idx in np.argwhere(self.dx != 0)]
         return (f"{self.kind} pool {self.kernel_size}x{self.kernel_size}, stride {self.stride}: output "
-                f"({self.i}, {self.j}) = {self.output[self.i, self.j]:.3g} sends its gradient to "
-                f"{len(receivers)} input element(s) {receivers}; the most any element receives from "
+                f"({self.i}, {self.j}) = {self.output[self.i, self.j]:.3g}\nsends its gradient to "
+                f"{len(receivers)} input element(s) {receivers}\nthe most any element receives from "
                 f"all windows is {self.dx_all.max():.3g}")
 
     def figure(self):
@@ -298,10 +323,15 @@ class PoolRoutingExplorer(_Explorer):
         from matplotlib.patches import Rectangle
         from cnncourse.viz.pool import _grid
 
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
-        _grid(axes[0], self.x, "input x (window outlined)", "{:.2g}")
-        _grid(axes[1], self.dx, f"dx for dout = 1 at ({self.i}, {self.j})", "{:.3g}", cmap="Greens")
-        _grid(axes[2], self.dx_all, "dx for dout = all ones", "{:.3g}", cmap="Greens")
+        fig, grid = plt.subplots(2, 2, figsize=(MAX_WIDTH_IN, 6.2))
+        grid[0, 1].axis("off")
+        grid[0, 1].text(0.05, 0.5, f"{self.kind} pool\nwindow {self.kernel_size}×{self.kernel_size}\n"
+                        f"stride {self.stride}\noutput ({self.i}, {self.j})", va="center", ha="left",
+                        transform=grid[0, 1].transAxes)
+        axes = [grid[0, 0], grid[1, 0], grid[1, 1]]
+        _grid(axes[0], self.x, "input x", "{:.2g}")
+        _grid(axes[1], self.dx, f"dx for dout = 1 at ({self.i}, {self.j})", "{:.2g}", cmap="Greens")
+        _grid(axes[2], self.dx_all, "dx for dout = all ones", "{:.2g}", cmap="Greens")
         k, s = self.kernel_size, self.stride
         for ax in axes[:2]:
             ax.add_patch(Rectangle((self.j * s - 0.5, self.i * s - 0.5), k, k, fill=False, lw=3, ec="tab:red"))

@@ -15,12 +15,14 @@ import numpy as np
 
 from cnncourse.viz.training import layer_outputs
 
-from .pool import _Explorer, _positive_int
+from cnncourse.viz.style import MAX_WIDTH_IN
+
+from .pool import _KeywordExplorer, _positive_int
 
 __all__ = ["FeatureMapExplorer"]
 
 
-class FeatureMapExplorer(_Explorer):
+class FeatureMapExplorer(_KeywordExplorer):
     """Feature maps of any image at any convolution/activation/pooling layer of a Sequential.
 
     Parameters
@@ -46,6 +48,14 @@ class FeatureMapExplorer(_Explorer):
     """
 
     _fields = ("index", "layer")
+
+    description = "A test image (left) and the feature maps a layer of the trained network computes from it"
+
+    def static_sweep(self):
+        return "layer", "layer", list(range(len(self.layers)))
+
+    def _static_label(self, name, value) -> str:
+        return self.layers[value][1]
 
     def __init__(self, model, X, y=None, class_names=None, index: int = 0, layer: int = 0):
         super().__init__()
@@ -98,18 +108,19 @@ class FeatureMapExplorer(_Explorer):
         maps = self.maps[:16]
         ncols = min(8, len(maps))
         nrows = -(-len(maps) // ncols)
-        fig = plt.figure(figsize=(1.4 * (ncols + 2), 1.5 * max(nrows, 2)))
+        fig = plt.figure(figsize=(MAX_WIDTH_IN, MAX_WIDTH_IN / (ncols + 2) * 1.25 * max(nrows, 2) + 0.5))
         grid = fig.add_gridspec(max(nrows, 2), ncols + 2)
         ax = fig.add_subplot(grid[:2, :2])
         ax.imshow(self.X[self.index, 0], cmap="gray_r")
-        ax.set_title(f"image {self.index}", fontsize=9)
+        ax.set_title(f"image {self.index}")
         ax.axis("off")
         for k, m in enumerate(maps):
             ax = fig.add_subplot(grid[k // ncols, 2 + k % ncols])
             ax.imshow(m, cmap="viridis")
-            ax.set_title(f"map {k}", fontsize=8)
+            ax.set_title(f"{k}")
             ax.axis("off")
-        fig.suptitle(self.summary(), fontsize=9)
+        fig.suptitle(f"layer {self.layer_name}: {self.maps.shape[0]} maps of "
+                     f"{self.maps.shape[1]}×{self.maps.shape[2]}")
         return fig
 
     def _make_controls(self, widgets):
