@@ -3,7 +3,8 @@
 :func:`activation_statistics` runs random images through ``depth`` layers of
 ``Conv2d(3x3, no padding) -> ReLU`` initialised one way; :func:`plot_activation_statistics` draws
 the mean square of the activations layer by layer, and :func:`animate_activation_histograms` their
-histograms as the signal goes deeper (show with ``HTML(anim.to_jshtml())``).
+histograms as the signal goes deeper (a :class:`~cnncourse.viz.player.BookAnimation`,
+which displays itself as the book's player).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import numpy as np
 
 from .. import nn
 from ..checks import check_positive_int
+from .player import BookAnimation
+from .style import BOOK_DPI
 
 __all__ = ["INITS", "init_weight", "activation_statistics", "plot_activation_statistics",
            "animate_activation_histograms"]
@@ -73,14 +76,14 @@ def plot_activation_statistics(stats: dict, ax=None):
     return ax.figure
 
 
-def animate_activation_histograms(activations: dict, *, bins: int = 40, interval: int = 500, dpi: int = 72):
+def animate_activation_histograms(activations: dict, *, bins: int = 40, interval: int = 500,
+                                  dpi: int = BOOK_DPI):
     """One frame per layer: a histogram of the (non-zero) activations of each initialisation.
 
     ``activations``: {label: list of arrays, one per layer}. The x axis is each layer's values
     divided by their root mean square at layer 1, so a collapsing signal piles up at 0.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
 
     labels = list(activations)
     depth = len(activations[labels[0]])
@@ -100,6 +103,8 @@ def animate_activation_histograms(activations: dict, *, bins: int = 40, interval
             ax.set_yticks([])
         fig.tight_layout()
 
-    anim = FuncAnimation(fig, draw, frames=depth, interval=interval)
-    plt.close(fig)
-    return anim
+    alt = (f"Histograms of the activations of a {depth}-layer plain stack, one frame per layer, "
+           f"for the initialisations {', '.join(labels)}: the values divided by their root mean "
+           f"square at layer 1, so a shrinking signal piles up at zero")
+    captions = [f"layer {k + 1} of {depth}" for k in range(depth)]
+    return BookAnimation(fig, draw, frames=depth, interval=interval, alt=alt, labels=captions)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from cnncourse.viz.modern import INITS, activation_statistics, plot_activation_statistics
 
-from .pool import _Explorer, _positive_int
+from .pool import _KeywordExplorer, _positive_int
 
 __all__ = ["InitExplorer"]
 
 
-class InitExplorer(_Explorer):
+class InitExplorer(_KeywordExplorer):
     """Activation statistics of ``depth`` Conv2d(3x3)+ReLU layers under one initialisation.
 
     Parameters
@@ -32,6 +32,12 @@ class InitExplorer(_Explorer):
     """
 
     _fields = ("init", "std", "depth")
+
+    description = ("The mean square of the activations, layer by layer (log scale), through a deep "
+                   "plain stack of 3x3 convolutions and ReLUs under one initialisation")
+
+    def static_sweep(self):
+        return "init", "initialisation", list(INITS)
 
     def __init__(self, init: str = "he", std: float = 0.05, depth: int = 20, channels: int = 16):
         super().__init__()
