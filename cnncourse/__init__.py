@@ -15,11 +15,12 @@ checks      the one validation policy: ints, reals, arrays, dtypes, rng, backwar
 gradcheck   numerical gradient checking
 filters     fixed image-processing kernels (Gaussian, Sobel, sharpen), Harris corners, the
             convolution matrix (Toeplitz) and im2col
-nn          layers and losses (Module, Conv2d, MaxPool2d, Linear, CrossEntropyLoss, ...)
+nn          layers and losses (Module, Conv2d, MaxPool2d, Linear, ResidualBlock, CrossEntropyLoss, ...)
 optim       SGD (momentum, Nesterov) and Adam, with PyTorch's update rules
 train       fit, evaluate, predict, k-fold cross-validation, confusion matrix (a package)
 datasets    procedural shapes, scikit-learn's digits, (Fashion-)MNIST downloader (a package)
-models      LeNet-5, MLP, all-convolutional net, summary()
+models      LeNet-5, MLP, all-convolutional net, small ResNet, summary()
+interop     to_torch / from_torch: the same network and weights in PyTorch (torch optional)
 checkpoint  save/load models as .npz, atomically
 io          atomic file writes (checkpoints, downloads)
 tables      the text/HTML tables of History, CVResult and Summary

@@ -1,4 +1,4 @@
-"""Ready-made networks (LeNet-5, an MLP, an all-convolutional net) and :func:`summary`.
+"""Ready-made networks (LeNet-5, an MLP, an all-convolutional net, a small ResNet) and :func:`summary`.
 
 Every builder returns a :class:`cnncourse.nn.Sequential`, so ``model[0]`` is the first layer,
 ``model.parameters()`` feeds an optimizer and :func:`summary` prints the layer table.
@@ -14,7 +14,7 @@ from .arithmetic import conv_output_size, pool_output_size, receptive_field
 from .checks import as_rng, check_positive_int, is_int, is_real
 from .tables import html_table, text_table
 
-__all__ = ["lenet5", "mlp", "all_conv", "pool_net", "summary", "Summary", "LayerInfo"]
+__all__ = ["lenet5", "mlp", "all_conv", "pool_net", "small_resnet", "summary", "Summary", "LayerInfo"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 _POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
@@ -254,6 +254,66 @@ def pool_net(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[
     return nn.Sequential(*layers)
 
 
+def small_resnet(in_channels: int = 1, num_classes: int = 10, *, channels: Sequence[int] = (8, 16),
+                 blocks_per_stage: int = 1, batch_norm: bool = True, rng=None) -> nn.Sequential:
+    """A small residual network (He et al., 2016) for small images such as the digits.
+
+    ::
+
+        stem:   Conv2d(in, c0, 3, padding=1) -> BatchNorm2d -> ReLU
+        stages: for each width c in channels, blocks_per_stage ResidualBlocks; the first
+                block of every stage but the first has stride 2 (halves H and W) and a
+                1x1 projection shortcut
+        head:   AdaptiveAvgPool2d(1) -> Flatten -> Linear(c_last, num_classes)
+
+    The global-average-pooling head takes any input size and has only
+    ``c_last * num_classes + num_classes`` parameters.
+
+    Parameters
+    ----------
+    in_channels : int, default 1
+    num_classes : int, default 10
+    channels : sequence of int, default (8, 16)
+        Width of each stage.
+    blocks_per_stage : int, default 1
+    batch_norm : bool, default True
+        With False, no BatchNorm2d anywhere (the convolutions get biases).
+    rng : int seed, None or numpy.random.Generator
+
+    Returns
+    -------
+    Sequential
+        Input (N, in_channels, H, W), output logits (N, num_classes).
+
+    See Also
+    --------
+    cnncourse.nn.ResidualBlock, lenet5 (the chapter *Modern CNNs* compares the two).
+    """
+    fn = "small_resnet"
+    in_channels = check_positive_int(in_channels, fn, "in_channels")
+    num_classes = check_positive_int(num_classes, fn, "num_classes")
+    if is_int(channels) or not isinstance(channels, (tuple, list)) or not channels:
+        raise TypeError(f"{fn}: channels must be a non-empty sequence of widths such as "
+                        f"(8, 16), got {channels!r}")
+    widths = [check_positive_int(c, fn, "channel width") for c in channels]
+    blocks_per_stage = check_positive_int(blocks_per_stage, fn, "blocks_per_stage")
+    if not isinstance(batch_norm, bool):
+        raise TypeError(f"{fn}: batch_norm must be True or False, got {batch_norm!r}")
+    rng = as_rng(rng, fn)
+    layers = [nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=not batch_norm, rng=rng)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(widths[0]))
+    layers.append(nn.ReLU())
+    prev = widths[0]
+    for stage, width in enumerate(widths):
+        for block in range(blocks_per_stage):
+            stride = 2 if stage > 0 and block == 0 else 1
+            layers.append(nn.ResidualBlock(prev, width, stride, batch_norm=batch_norm, rng=rng))
+            prev = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(prev, num_classes, rng=rng)]
+    return nn.Sequential(*layers)
+
+
 # --------------------------------------------------------------------------------------------
 # summary
 # --------------------------------------------------------------------------------------------
@@ -353,7 +413,11 @@ def _leaves(module, prefix: str = ""):
 
 
 def _mult_adds(layer, x: np.ndarray, out: np.ndarray) -> int:
-    """Multiply-accumulates of conv, transposed-conv and linear layers for one sample."""
+    """Multiply-accumulates of conv, transposed-conv and linear layers for one sample.
+
+    A composite layer (``nn.ResidualBlock``) reports its own through ``mult_adds(x)``."""
+    if hasattr(layer, "mult_adds"):
+        return int(layer.mult_adds(x))
     if isinstance(layer, nn.Conv2d):
         kh, kw = layer.kernel_size
         return int(np.prod(out.shape[1:])) * layer.in_channels * kh * kw
@@ -435,6 +499,8 @@ def summary(model, input_shape) -> Summary:
             kind = type(layer).__name__
             if isinstance(layer, (nn.Flatten, nn.Linear)) or kind.startswith("Adaptive"):
                 global_ = True
+            elif isinstance(layer, nn.ResidualBlock):
+                global_ = True    # a graph of two branches: no single receptive-field chain
             elif hasattr(layer, "kernel_size") and not global_ and x.ndim == 4:
                 spatial.append(layer)
                 if not isinstance(layer, nn.ConvTranspose2d):

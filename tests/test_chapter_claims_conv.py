@@ -263,3 +263,138 @@ def test_translation_experiment_mlp_fails_cnn_robust():
     assert acc(mlp, 0) > 0.9 and acc(cnn, 0) > 0.9
     assert max(acc(mlp, s) for s in (-6, -5, -4, 4, 5, 6)) < 0.5
     assert min(acc(cnn, s) for s in range(-6, 7)) > 0.9
+
+
+# --------------------------------------------------------------------------- issue 12 fixes
+def _transposed_by_direct_conv(y, w, S, P, a=0, D=1):
+    N, C, H, W = y.shape
+    spread = np.zeros((N, C, (H - 1) * S + 1, (W - 1) * S + 1))
+    spread[..., ::S, ::S] = y
+    q = D * (w.shape[-1] - 1) - P
+    padded = np.pad(spread, [(0, 0), (0, 0), (q, q + a), (q, q + a)])
+    return F.conv2d(padded, w.transpose(1, 0, 2, 3)[..., ::-1, ::-1], dilation=D)
+
+
+@pytest.mark.parametrize("S, P, a, D", [(2, 1, 1, 1), (2, 0, 0, 1), (3, 1, 2, 1), (1, 1, 0, 2),
+                                        (2, 2, 1, 2)])
+def test_transposed_conv_direct_view_rotates_and_swaps(rng, S, P, a, D):
+    y = rng.standard_normal((2, 3, 4, 5))
+    w = rng.standard_normal((3, 2, 3, 3))
+    expected = F.conv_transpose2d(y, w, stride=S, padding=P, output_padding=a, dilation=D)
+    np.testing.assert_allclose(_transposed_by_direct_conv(y, w, S, P, a, D), expected, atol=1e-10)
+
+
+def test_transposed_conv_direct_view_wrong_without_rotation(rng):
+    y, w = rng.standard_normal((1, 3, 4, 5)), rng.standard_normal((3, 2, 3, 3))
+    unrotated = F.conv2d(np.pad(y, [(0, 0), (0, 0), (2, 2), (2, 2)]), w.transpose(1, 0, 2, 3))
+    assert not np.allclose(unrotated, F.conv_transpose2d(y, w))
+
+
+def test_conv_backward_is_full_true_convolution(rng):
+    x, w = rng.standard_normal((1, 1, 5, 6)), rng.standard_normal((1, 1, 3, 3))
+    out, cache = F.conv2d_forward(x, w)
+    dout = rng.standard_normal(out.shape)
+    dx, _, _ = F.conv2d_backward(dout, cache)
+    np.testing.assert_allclose(F.conv_transpose2d(dout, w)[0, 0],
+                               scipy.signal.convolve2d(dout[0, 0], w[0, 0], mode="full"))
+    np.testing.assert_allclose(F.conv_transpose2d(dout, w), dx)
+
+
+def test_same_padding_parity_and_stride():
+    assert arithmetic.same_padding(4) == (1, 2)
+    assert arithmetic.same_padding(4, 2) == (3, 3)       # even kernel, even dilation: symmetric
+    assert arithmetic.same_padding(4, 3) == (4, 5)
+    assert conv_output_size(28, 3, stride=2, padding=1) == 14   # "same" P=1 halves at stride 2
+    with pytest.raises(ValueError, match="stride 1"):
+        F.conv2d(np.zeros((1, 1, 28, 28)), np.zeros((1, 1, 3, 3)), padding="same", stride=2)
+
+
+def test_weight_reuse_counts_in_lenet5():
+    s = models.summary(models.lenet5(rng=0), (1, 28, 28))
+    dense = sum(r.params for r in s.layers if r.layer.startswith("Linear"))
+    assert 0.95 < dense / s.total_params < 0.97
+    conv_positions = [r.output_shape[-1] * r.output_shape[-2] for r in s.layers
+                      if r.layer.startswith("Conv2d")]
+    assert conv_positions == [784, 100]
+
+
+def test_t_image_horizontal_edges_rows():
+    from cnncourse.exercises.convolution import T_IMAGE
+    k = np.array([[1.0, 1, 1], [0, 0, 0], [-1, -1, -1]])
+    t_map = signal.correlate2d(T_IMAGE, k, mode="valid")
+    np.testing.assert_array_equal(t_map, [[-1, -2, -2, -1], [1, 1, 1, 1], [0, 0, 0, 0],
+                                          [1, 2, 2, 1]])
+
+
+def test_sharpen_steepens_a_step_and_keeps_flat_regions():
+    step = np.zeros((5, 8))
+    step[:, 4:] = 1.0
+    out = filters.filter2d(step, filters.SHARPEN, boundary="reflect")
+    np.testing.assert_allclose(out[:, :3], 0)
+    np.testing.assert_allclose(out[:, 5:], 1)
+    np.testing.assert_allclose(out[2, 3:5], [-1, 2])
+
+
+def test_harris_finds_the_eight_corners_of_the_t():
+    from cnncourse.exercises.convolution import T_IMAGE
+    big = np.kron(T_IMAGE, np.ones((8, 8)))
+    found = filters.harris_corners(filters.harris_response(big, sigma=1.5), threshold_rel=0.1,
+                                   min_distance=4)
+    true = np.array([(8, 8), (8, 39), (15, 8), (15, 39), (16, 16), (16, 31), (39, 16), (39, 31)])
+    d = np.abs(found[:, None, :] - true[None]).max(axis=-1)
+    assert len(found) == 8 and d.min(axis=0).max() <= 1 and d.min(axis=1).max() <= 1
+
+
+def test_stride_two_misses_a_one_pixel_dot():
+    k = -np.ones((1, 1, 3, 3))
+    k[0, 0, 1, 1] = 8.0
+    for pos, seen in [((6, 6), 8.0), ((7, 7), 0.0), ((6, 7), 0.0)]:
+        dot = np.zeros((1, 1, 16, 16))
+        dot[(0, 0) + pos] = 1.0
+        assert F.relu(F.conv2d(dot, k, padding=1)).max() == 8.0
+        assert F.relu(F.conv2d(dot, k, stride=2, padding=1)).max() == seen
+
+
+def test_filter_sums_all_channels_into_one_map(rng):
+    X, w = rng.standard_normal((1, 3, 9, 8)), rng.standard_normal((1, 3, 3, 3))
+    out = F.conv2d(X, w)
+    assert out.shape[1] == 1
+    for c in range(3):
+        changed = X.copy()
+        changed[0, c] += 1.0
+        assert not np.allclose(F.conv2d(changed, w), out)
+
+
+def test_relu_between_convs_is_not_linear(rng):
+    image, other = rng.standard_normal((2, 1, 1, 12, 10))
+    k1, k2 = rng.standard_normal((3, 3)), rng.standard_normal((2, 4))
+
+    def net(im):
+        return F.conv2d(F.relu(F.conv2d(im, k1[None, None])), k2[None, None])
+
+    assert np.abs(net(image + other) - net(image) - net(other)).max() > 1
+    assert np.abs(net(-image) + net(image)).max() > 1
+
+
+def test_maxout_table_has_no_floating_point_artefact():
+    v, u = np.mgrid[-16:17, -16:17]
+    a = np.radians(90)
+    exact = (np.round(np.cos(a), 12) * u + np.round(np.sin(a), 12) * v > 0.0)[None, None]
+    raw = (np.cos(a) * u + np.sin(a) * v > 0.0)[None, None]
+    sobel_x = filters.SOBEL_X[None, None]
+    assert F.relu(F.conv2d(exact.astype(float), sobel_x)).max() == 0.0
+    assert F.relu(F.conv2d(raw.astype(float), sobel_x)).max() == 2.0   # what the old table showed
+
+
+def test_pooling_claims():
+    assert sum(p.data.size for p in nn.MaxPool2d(2).parameters()) == 0
+    assert sum(p.data.size for p in nn.Linear(400, 120, rng=0).parameters()) == 48_120
+    assert sum(p.data.size for p in nn.Linear(1600, 120, rng=0).parameters()) == 192_120
+    a = np.array([[[[4.0, 1.0], [2.0, 3.0]]]])
+    b = np.array([[[[4.0, 0.0], [0.0, 0.0]]]])
+    assert np.array_equal(F.max_pool2d(a, 2), F.max_pool2d(b, 2))
+
+
+def test_locally_connected_versus_fully_connected_counts():
+    N, M, H = 24, 5, 28
+    assert (N * N * M * M, N * N * H * H) == (14_400, 451_584)

@@ -14,12 +14,15 @@ curves in a :class:`History`. Data are always ``(X, y)`` pairs: ``X`` (N, ...) f
 The package has one job per module: :mod:`~cnncourse.train.loop` (``fit``, ``evaluate``,
 ``predict``), :mod:`~cnncourse.train.history` (``History``), :mod:`~cnncourse.train.metrics`
 (``accuracy``, ``confusion_matrix``) and :mod:`~cnncourse.train.crossval`
-(``cross_validate``, ``CVResult``); every name is importable from ``cnncourse.train``.
+(``cross_validate``, ``CVResult``) and :mod:`~cnncourse.train.recipe` (the training
+chapter's recipe: ``DIGITS_RECIPE``, ``digits_data``, ``fit_recipe``); every name is importable from ``cnncourse.train``.
 """
 from .history import History
 from .loop import evaluate, fit, predict, predict_proba
 from .metrics import accuracy, confusion_matrix
 from .crossval import CVResult, cross_validate
+from .recipe import DIGITS_RECIPE, DigitsData, DigitsRecipe, digits_data, fit_recipe
 
 __all__ = ["History", "CVResult", "fit", "evaluate", "predict", "predict_proba",
-           "accuracy", "confusion_matrix", "cross_validate"]
+           "accuracy", "confusion_matrix", "cross_validate",
+           "DigitsRecipe", "DIGITS_RECIPE", "DigitsData", "digits_data", "fit_recipe"]
