@@ -416,3 +416,62 @@ def test_one_rng_policy_in_datasets():
     assert shapes(2, rng=None)[0].shape == (8, 1, 28, 28)
     assert digits(rng=np.random.default_rng(0)).X_train.shape == (1347, 1, 8, 8)
     np.testing.assert_array_equal(digits(rng=3).y_train, digits(3).y_train)
+
+
+# ---------------------------------------------------------------- boxes, masks and scenes
+from cnncourse.datasets import boxes_from_masks, scenes  # noqa: E402
+
+
+def test_shapes_boxes_and_masks_keep_the_images_and_agree():
+    X, y = shapes(4, size=20, max_shift=3, noise=0.1, seed=2)
+    X2, y2, boxes, masks = shapes(4, size=20, max_shift=3, noise=0.1, seed=2, with_boxes=True, with_masks=True)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert boxes.shape == (16, 4) and boxes.dtype == np.float32
+    assert masks.shape == (16, 20, 20) and masks.dtype == np.bool_
+    clean, _ = shapes(4, size=20, max_shift=3, seed=2)
+    np.testing.assert_array_equal(masks, clean[:, 0] >= 0.5)      # masks come before the noise
+    for box, mask in zip(boxes, masks):
+        x0, y0, x1, y1 = box.astype(int)
+        assert mask[y0:y1, x0:x1].sum() == mask.sum()             # the box holds the whole mask
+        assert mask[y0].any() and mask[y1 - 1].any() and mask[:, x0].any() and mask[:, x1 - 1].any()
+    only_boxes = shapes(4, size=20, seed=2, with_boxes=True)
+    assert len(only_boxes) == 3 and only_boxes[2].shape == (16, 4)
+
+
+def test_boxes_from_masks_hand_case_and_errors():
+    m = np.zeros((2, 5, 6), dtype=bool)
+    m[0, 1:3, 2:5] = True
+    np.testing.assert_array_equal(boxes_from_masks(m), [[2, 1, 5, 3], [0, 0, 0, 0]])
+    with pytest.raises(TypeError, match="boxes_from_masks: masks must be a bool ndarray"):
+        boxes_from_masks(m.astype(int))
+    with pytest.raises(TypeError, match="shapes: with_boxes"):
+        shapes(1, with_boxes=1)
+
+
+def test_scenes_deterministic_consistent_and_non_overlapping():
+    a, b = scenes(6, size=24, max_objects=3, rng=3), scenes(6, size=24, max_objects=3, rng=3)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert a.X.shape == (6, 1, 24, 24) and a.semantic.shape == a.instance.shape == (6, 24, 24)
+    for i in range(6):
+        k = len(a.boxes[i])
+        assert 1 <= k <= 3 and a.labels[i].shape == (k,) and a.boxes[i].shape == (k, 4)
+        assert set(np.unique(a.instance[i])) == set(range(k + 1))   # one number per object
+        for j in range(k):
+            obj = a.instance[i] == j + 1
+            np.testing.assert_array_equal(boxes_from_masks(obj[None])[0], a.boxes[i][j])
+            assert np.all(a.semantic[i][obj] == a.labels[i][j] + 1)
+        np.testing.assert_array_equal(a.semantic[i] > 0, a.instance[i] > 0)
+    assert not np.array_equal(scenes(6, size=24, rng=4).X, a.X)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(n=0), ValueError, "scenes: n"),
+    (dict(n=2, min_objects=4, max_objects=3), ValueError, "min_objects=4 must be <= max_objects=3"),
+    (dict(n=2, classes=("hexagon",)), ValueError, "unknown class 'hexagon'"),
+    (dict(n=2, classes="circle"), TypeError, "classes must be a non-empty sequence"),
+    (dict(n=2, scale=(0.5, 2.0)), ValueError, "scale must satisfy"),
+])
+def test_scenes_errors(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        scenes(**kwargs)

@@ -84,7 +84,7 @@ def test_mse():
      r"targets must hold integer class labels, got dtype float64 \(convert with targets.astype\(np.int64\)\)"),
     (np.zeros((2, 3)), [0, 1], TypeError, "targets must be a numpy ndarray"),
     (np.zeros((2, 3, 4)), np.array([0, 1]), ValueError,
-     r"cross_entropy: logits must be 2-D \(N, C\), got logits.shape=\(2, 3, 4\)"),
+     r"cross_entropy: logits must be 2-D \(N, C\) or 4-D \(N, C, H, W\), got logits.shape=\(2, 3, 4\)"),
     (np.zeros(3), np.array([0]), ValueError, "logits must be 2-D"),
     (np.zeros((2, 3), int), np.array([0, 1]), TypeError, "logits must have a floating dtype"),
 ])
@@ -120,3 +120,72 @@ def test_loss_modules_gradient(make):
     grad = criterion.backward()
     report = check_gradient(lambda z: criterion(z, target), x, grad)
     assert report.passed, str(report)
+
+
+# ---------------------------------------------------------------- smooth L1 and per-pixel CE
+def test_smooth_l1_values_gradient_and_module():
+    rng = np.random.default_rng(0)
+    pred = rng.normal(size=(5, 4)) * 2
+    target = rng.normal(size=(5, 4))
+    d = pred - target
+    for beta in (1.0, 0.3):
+        per = np.where(np.abs(d) < beta, 0.5 * d ** 2 / beta, np.abs(d) - 0.5 * beta)
+        assert F.smooth_l1(pred, target, beta) == pytest.approx(per.mean())
+        assert F.smooth_l1(pred, target, beta, "sum") == pytest.approx(per.sum())
+        for reduction in ("mean", "sum"):
+            _, cache = F.smooth_l1_forward(pred, target, beta, reduction)
+            report = check_gradient(lambda p: F.smooth_l1(p, target, beta, reduction), pred,
+                                    F.smooth_l1_backward(1.0, cache))
+            assert report.passed, str(report)
+    criterion = nn.SmoothL1Loss(beta=0.3)
+    assert criterion(pred, target) == pytest.approx(F.smooth_l1(pred, target, 0.3))
+    np.testing.assert_allclose(criterion.backward(2.0),
+                               2 * np.clip(d / 0.3, -1, 1) / d.size)
+    assert F.smooth_l1(np.array([0.0, 3.0]), np.array([0.5, 0.0])) == pytest.approx(1.3125)
+
+
+@pytest.mark.parametrize("call, err, match", [
+    (lambda: F.smooth_l1(np.zeros((2, 3)), np.zeros((3, 2))), ValueError, "smooth_l1: target must have the shape"),
+    (lambda: F.smooth_l1(np.zeros(2), np.zeros(2), beta=0), ValueError, "smooth_l1: beta must be a positive"),
+    (lambda: F.smooth_l1(np.zeros(2), np.zeros(2), beta="1"), TypeError, "smooth_l1: beta"),
+    (lambda: F.smooth_l1(np.zeros(2, dtype=int), np.zeros(2)), TypeError, "smooth_l1: input"),
+    (lambda: nn.SmoothL1Loss(beta=-1), ValueError, "SmoothL1Loss: beta"),
+])
+def test_smooth_l1_errors(call, err, match):
+    with pytest.raises(err, match=match):
+        call()
+
+
+def test_smooth_l1_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    pred, target = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    expected = torch.nn.functional.smooth_l1_loss(torch.tensor(pred), torch.tensor(target), beta=0.5)
+    assert F.smooth_l1(pred, target, 0.5) == pytest.approx(float(expected))
+
+
+def test_per_pixel_cross_entropy_equals_flattened_and_gradient():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(2, 3, 4, 5))
+    targets = rng.integers(0, 3, size=(2, 4, 5))
+    flat = logits.transpose(0, 2, 3, 1).reshape(-1, 3)
+    assert F.cross_entropy(logits, targets) == pytest.approx(F.cross_entropy(flat, targets.reshape(-1)))
+    for reduction in ("mean", "sum"):
+        _, cache = F.cross_entropy_forward(logits, targets, reduction)
+        grad = F.cross_entropy_backward(1.0, cache)
+        assert grad.shape == logits.shape
+        report = check_gradient(lambda z: F.cross_entropy(z, targets, reduction), logits, grad)
+        assert report.passed, str(report)
+    criterion = nn.CrossEntropyLoss()
+    criterion(logits, targets)
+    assert criterion.backward().shape == logits.shape
+    with pytest.raises(ValueError, match=r"cross_entropy: with per-pixel logits .* targets must have shape \(N, H, W\)"):
+        F.cross_entropy(logits, targets[:, :2])
+
+
+def test_per_pixel_cross_entropy_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    logits, targets = rng.normal(size=(2, 4, 3, 3)), rng.integers(0, 4, size=(2, 3, 3))
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(targets))
+    assert F.cross_entropy(logits, targets) == pytest.approx(float(expected))

@@ -17,14 +17,14 @@ All image arrays are NCHW ``float32`` in ``[0, 1]``; labels are ``int64``. Rando
 the package's one policy (:func:`cnncourse.checks.as_rng`): ``rng`` is an int seed, None or a
 Generator (``seed``, the older name, still works).
 """
-from .procedural import SHAPE_CLASSES, shapes, shift_images
+from .procedural import SHAPE_CLASSES, Scenes, boxes_from_masks, scenes, shapes, shift_images
 from .uci_digits import DIGITS_CLASSES, Split, digits
 from .idx import (FASHION_MNIST_CLASSES, FASHION_MNIST_SHA256, MNIST_CLASSES, MNIST_SHA256,
                   DownloadError, data_dir, fashion_mnist, mnist, read_idx)
 
 __all__ = [
     "SHAPE_CLASSES", "DIGITS_CLASSES", "MNIST_CLASSES", "FASHION_MNIST_CLASSES",
-    "Split", "shapes", "shift_images", "digits", "class_names",
+    "Split", "shapes", "scenes", "Scenes", "boxes_from_masks", "shift_images", "digits", "class_names",
     "mnist", "fashion_mnist", "read_idx", "data_dir", "DownloadError",
     "MNIST_SHA256", "FASHION_MNIST_SHA256",
 ]

@@ -3,13 +3,13 @@ translation, scale, rotation, mirroring and noise, and :func:`shift_images`; num
 invariance experiments of the book are exact and reproducible."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from ..checks import as_rng, check_bool, check_int, check_positive_int, check_real, is_int, is_real
 
-__all__ = ["SHAPE_CLASSES", "shapes", "shift_images"]
+__all__ = ["SHAPE_CLASSES", "shapes", "scenes", "Scenes", "boxes_from_masks", "shift_images"]
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "plus")
 """Every shape :func:`shapes` can draw. All are mirror-symmetric about the vertical axis, so a
@@ -91,7 +91,7 @@ def shapes(n_per_class: int, *, size: int = 28,
            max_shift: int = 0, scale: tuple[float, float] = (1.0, 1.0),
            max_rotation: float = 0.0, mirror: bool = False, noise: float = 0.0,
            filled: bool = True, thickness: float = 2.0,
-           rng=_UNSET, seed=_UNSET) -> tuple[np.ndarray, np.ndarray]:
+           rng=_UNSET, seed=_UNSET, with_boxes: bool = False, with_masks: bool = False):
     """Draw a balanced, shuffled set of antialiased geometric shapes.
 
     Each image is black (0) with one white (1) shape. The shape is rasterized from its signed
@@ -129,6 +129,10 @@ def shapes(n_per_class: int, *, size: int = 28,
         ones; a Generator is used as is.
     seed : int or numpy.random.Generator, optional
         The older name of ``rng`` (the book's chapters use it); give one or the other.
+    with_boxes : bool, default False
+        Also return each shape's bounding box (for localisation).
+    with_masks : bool, default False
+        Also return each shape's mask (for segmentation).
 
     Returns
     -------
@@ -137,6 +141,12 @@ def shapes(n_per_class: int, *, size: int = 28,
     y : ndarray of int64, shape (N,)
         Labels, ``classes[y[i]]`` is the name of image ``i``; every class appears
         ``n_per_class`` times, in shuffled order.
+    boxes : ndarray of float32, shape (N, 4), only with ``with_boxes=True``
+        ``(x0, y0, x1, y1)`` in pixels: the tight box of the mask, pixel edges (``x1`` is one
+        past the last column), so ``x1 - x0`` is the box's width in pixels.
+    masks : ndarray of bool, shape (N, size, size), only with ``with_masks=True``
+        The pixels at least half covered by the shape (before noise). The optional outputs
+        come in this order, after ``X, y``; the images are the same as without them.
 
     See Also
     --------
@@ -182,6 +192,8 @@ def shapes(n_per_class: int, *, size: int = 28,
     noise = check_real(noise, fn, "noise", low=0.0)
     filled = check_bool(filled, fn, "filled")
     thickness = check_real(thickness, fn, "thickness", low=0.0, low_open=True)
+    with_boxes = check_bool(with_boxes, fn, "with_boxes")
+    with_masks = check_bool(with_masks, fn, "with_masks")
     if rng is not _UNSET and seed is not _UNSET:
         raise TypeError(f"{fn}: give rng or seed, not both (seed is the older name of rng)")
     if seed is not _UNSET:
@@ -203,10 +215,113 @@ def shapes(n_per_class: int, *, size: int = 28,
         idx = np.flatnonzero(y == label)
         X[idx, 0] = _draw(name, size, size / 2 + dx[idx], size / 2 + dy[idx], radius[idx],
                           angle[idx], flip[idx], filled, float(thickness))
+    masks = X[:, 0] >= 0.5 if (with_boxes or with_masks) else None
     if noise > 0:
         X += rng.normal(0.0, noise, size=X.shape).astype(np.float32)
         np.clip(X, 0.0, 1.0, out=X)
-    return X, y
+    out = (X, y)
+    if with_boxes:
+        out += (boxes_from_masks(masks),)
+    if with_masks:
+        out += (masks,)
+    return out
+
+
+def boxes_from_masks(masks: np.ndarray) -> np.ndarray:
+    """Tight boxes ``(x0, y0, x1, y1)`` (pixel edges, float32, shape (N, 4)) of boolean masks
+    (N, H, W); an empty mask gives the box ``(0, 0, 0, 0)``."""
+    fn = "boxes_from_masks"
+    if not isinstance(masks, np.ndarray) or masks.dtype != np.bool_ or masks.ndim != 3:
+        raise TypeError(f"{fn}: masks must be a bool ndarray of shape (N, H, W), got "
+                        f"{type(masks).__name__} {getattr(masks, 'dtype', '')} "
+                        f"{getattr(masks, 'shape', '')}")
+    boxes = np.zeros((masks.shape[0], 4), dtype=np.float32)
+    rows, cols = masks.any(axis=2), masks.any(axis=1)
+    for i in range(masks.shape[0]):
+        r, c = np.flatnonzero(rows[i]), np.flatnonzero(cols[i])
+        if r.size:
+            boxes[i] = (c[0], r[0], c[-1] + 1, r[-1] + 1)
+    return boxes
+
+
+class Scenes(NamedTuple):
+    """Images of several shapes each, with every object's box and label and two kinds of mask."""
+
+    X: np.ndarray            # (N, 1, size, size) float32 images
+    boxes: list              # N arrays (k_i, 4) float32, (x0, y0, x1, y1) in pixels
+    labels: list             # N arrays (k_i,) int64, class indices
+    semantic: np.ndarray     # (N, size, size) int64: 0 background, 1 + class index per pixel
+    instance: np.ndarray     # (N, size, size) int64: 0 background, 1..k_i the object's number
+
+
+def scenes(n: int, *, size: int = 32, max_objects: int = 3, min_objects: int = 1,
+           classes: Sequence[str] = ("circle", "square", "triangle"),
+           scale: tuple[float, float] = (0.4, 0.6), noise: float = 0.0, rng=0) -> Scenes:
+    """Draw ``n`` scenes of ``min_objects``..``max_objects`` non-overlapping shapes (detection
+    and segmentation data; deterministic for a seed, no download).
+
+    Each object is a shape of :func:`shapes` with a relative scale drawn from ``scale``
+    (1.0 would fill half the image), placed by rejection so that the disks holding the shapes
+    do not overlap; masks come before noise. Returns a :class:`Scenes` named tuple
+    ``(X, boxes, labels, semantic, instance)``: ``semantic`` says *what* each pixel is (the
+    same number for two circles), ``instance`` *which object* (a different number for each).
+
+    >>> s = scenes(4, size=32, rng=0)
+    >>> s.X.shape, s.semantic.shape, [len(b) for b in s.boxes]
+    ((4, 1, 32, 32), (4, 32, 32), [3, 2, 1, 1])
+    """
+    fn = "scenes"
+    n = check_positive_int(n, fn, "n")
+    size = check_int(size, fn, "size", min_value=8)
+    max_objects = check_positive_int(max_objects, fn, "max_objects")
+    min_objects = check_int(min_objects, fn, "min_objects", min_value=0)
+    if min_objects > max_objects:
+        raise ValueError(f"{fn}: min_objects={min_objects} must be <= max_objects={max_objects}")
+    if isinstance(classes, str) or not isinstance(classes, Sequence) or len(classes) == 0:
+        raise TypeError(f"{fn}: classes must be a non-empty sequence of names from "
+                        f"{SHAPE_CLASSES}, got {classes!r}")
+    for name in classes:
+        if not isinstance(name, str) or name not in SHAPE_CLASSES:
+            raise ValueError(f"{fn}: unknown class {name!r} in classes; expected names from "
+                             f"{SHAPE_CLASSES}")
+    if (not isinstance(scale, (tuple, list)) or len(scale) != 2
+            or not all(is_real(s) for s in scale)):
+        raise TypeError(f"{fn}: scale must be a pair (min, max) of numbers, got {scale!r}")
+    lo, hi = float(scale[0]), float(scale[1])
+    if not 0 < lo <= hi <= 1.0:
+        raise ValueError(f"{fn}: scale must satisfy 0 < min <= max <= 1, got {scale!r}")
+    noise = check_real(noise, fn, "noise", low=0.0)
+    rng = as_rng(rng, fn)
+    X = np.zeros((n, 1, size, size), dtype=np.float32)
+    semantic = np.zeros((n, size, size), dtype=np.int64)
+    instance = np.zeros((n, size, size), dtype=np.int64)
+    all_boxes, all_labels = [], []
+    for i in range(n):
+        k = int(rng.integers(min_objects, max_objects + 1))
+        placed = []                                  # (cx, cy, r, label)
+        for _ in range(k):
+            for _attempt in range(100):
+                r = _SHAPE_RADIUS * size * rng.uniform(lo, hi)
+                cx, cy = rng.uniform(r, size - r, size=2)
+                if all(np.hypot(cx - c2, cy - c3) >= r + r2 + 1 for c2, c3, r2, _ in placed):
+                    placed.append((cx, cy, r, int(rng.integers(len(classes)))))
+                    break
+        boxes, labels = [], []
+        for j, (cx, cy, r, label) in enumerate(placed):
+            img = _draw(classes[label], size, np.array([cx]), np.array([cy]), np.array([r]),
+                        np.zeros(1), np.zeros(1, dtype=bool), True, 2.0)[0]
+            X[i, 0] = np.maximum(X[i, 0], img)
+            mask = img >= 0.5
+            semantic[i][mask] = label + 1
+            instance[i][mask] = j + 1
+            boxes.append(boxes_from_masks(mask[None])[0])
+            labels.append(label)
+        all_boxes.append(np.array(boxes, dtype=np.float32).reshape(-1, 4))
+        all_labels.append(np.array(labels, dtype=np.int64))
+    if noise > 0:
+        X += rng.normal(0.0, noise, size=X.shape).astype(np.float32)
+        np.clip(X, 0.0, 1.0, out=X)
+    return Scenes(X, all_boxes, all_labels, semantic, instance)
 
 
 def shift_images(X: np.ndarray, dx, dy) -> np.ndarray:

@@ -59,7 +59,7 @@ class Progress(Message):
 
 # The book's order (see _toc.yml); chapters not listed here come after, in registration order.
 CHAPTER_ORDER = ("first-convolution", "why-convolutions", "convolution", "padding-stride",
-                 "activations-pooling", "backprop", "training", "modern-cnns")
+                 "activations-pooling", "backprop", "training", "modern-cnns", "applications")
 
 
 def progress() -> Progress:

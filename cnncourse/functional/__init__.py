@@ -20,8 +20,9 @@ from .loss import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
+from .upsample import *  # noqa: F401,F403
 from . import (activation, adaptive_pool, channel_pool, conv, conv_transpose, loss,  # noqa: F401
-               lp_pool, norm, pool, window)
+               lp_pool, norm, pool, upsample, window)
 # the modules conv1d, linear and dropout share their names with their ops (as in torch.nn.functional,
 # ``functional.linear`` is the op); their lists of names are imported under other names
 from .conv1d import __all__ as _conv1d_all
@@ -30,4 +31,4 @@ from .dropout import __all__ as _dropout_all
 
 __all__ = (conv.__all__ + _conv1d_all + conv_transpose.__all__ + pool.__all__ + lp_pool.__all__
            + adaptive_pool.__all__ + channel_pool.__all__ + activation.__all__ + loss.__all__
-           + _linear_all + _dropout_all + norm.__all__)
+           + _linear_all + _dropout_all + norm.__all__ + upsample.__all__)

@@ -17,6 +17,7 @@ from .activation import log_softmax
 __all__ = [
     "cross_entropy", "cross_entropy_forward", "cross_entropy_backward", "CrossEntropyCache",
     "mse", "mse_forward", "mse_backward", "MSECache",
+    "smooth_l1", "smooth_l1_forward", "smooth_l1_backward", "SmoothL1Cache",
 ]
 
 _REDUCTIONS = ("mean", "sum")
@@ -61,9 +62,10 @@ def _check_targets(targets, logits: np.ndarray, fn: str) -> np.ndarray:
 class CrossEntropyCache(NamedTuple):
     """What :func:`cross_entropy_backward` needs from the forward pass."""
 
-    log_probs: np.ndarray   # (N, C) log_softmax(logits)
-    targets: np.ndarray     # (N,) integer labels
+    log_probs: np.ndarray   # (M, C) log_softmax(logits), M = N (or N*H*W for per-pixel logits)
+    targets: np.ndarray     # (M,) integer labels
     reduction: str
+    shape: tuple = ()       # the logits' shape when they were (N, C, H, W) (per-pixel), else ()
 
 
 def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray,
@@ -75,11 +77,12 @@ def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray,
 
     Parameters
     ----------
-    logits : ndarray, shape (N, C), float
-        Unnormalised class scores.
-    targets : ndarray of int, shape (N,)
+    logits : ndarray, shape (N, C) or (N, C, H, W), float
+        Unnormalised class scores; (N, C, H, W) scores every pixel (segmentation), as PyTorch.
+    targets : ndarray of int, shape (N,) or (N, H, W)
         Class indices in ``[0, C)``.
     reduction : {'mean', 'sum'}, default 'mean'
+        'mean' averages over the N (or N*H*W) terms.
 
     Returns
     -------
@@ -88,8 +91,19 @@ def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray,
     """
     fn = "cross_entropy"
     check_array(logits, fn, "logits")
+    shape = ()
+    if logits.ndim == 4:
+        # per-pixel: every pixel is one classification problem over the C channels
+        if not isinstance(targets, np.ndarray) or targets.shape != logits.shape[:1] + logits.shape[2:]:
+            raise ValueError(f"{fn}: with per-pixel logits (N, C, H, W) = {logits.shape}, targets "
+                             f"must have shape (N, H, W) = {logits.shape[:1] + logits.shape[2:]}, "
+                             f"got {getattr(targets, 'shape', type(targets).__name__)}")
+        shape = logits.shape
+        logits = logits.transpose(0, 2, 3, 1).reshape(-1, shape[1])
+        targets = targets.reshape(-1)
     if logits.ndim != 2:
-        raise ValueError(f"{fn}: logits must be 2-D (N, C), got logits.shape={logits.shape}")
+        raise ValueError(f"{fn}: logits must be 2-D (N, C) or 4-D (N, C, H, W), got "
+                         f"logits.shape={logits.shape}")
     _check_targets(targets, logits, fn)
     _check_reduction(reduction, fn)
     n = logits.shape[0]
@@ -98,7 +112,7 @@ def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray,
     log_probs = log_softmax(logits, axis=1)
     total = -log_probs[np.arange(n), targets].sum(dtype=np.float64)
     loss = total / n if reduction == "mean" else total
-    return float(loss), CrossEntropyCache(log_probs, targets, reduction)
+    return float(loss), CrossEntropyCache(log_probs, targets, reduction, shape)
 
 
 def cross_entropy(logits: np.ndarray, targets: np.ndarray, reduction: str = "mean") -> float:
@@ -127,17 +141,20 @@ def cross_entropy_backward(dloss: float, cache: CrossEntropyCache) -> np.ndarray
 
     Returns
     -------
-    dlogits : ndarray, shape (N, C), dtype of the logits
+    dlogits : ndarray, shape and dtype of the logits
         ``dloss * (softmax(logits) - onehot(targets)) / N`` (without the ``/ N`` for 'sum').
     """
     dloss = _check_dloss(dloss, "cross_entropy_backward")
-    log_probs, targets, reduction = cache
+    log_probs, targets, reduction, shape = cache
     n = log_probs.shape[0]
     dlogits = np.exp(log_probs)
     dlogits[np.arange(n), targets] -= 1
     scale = dloss / n if reduction == "mean" else dloss
     if scale != 1.0:
         dlogits *= dlogits.dtype.type(scale)
+    if shape:
+        N, C, H, W = shape
+        dlogits = np.ascontiguousarray(dlogits.reshape(N, H, W, C).transpose(0, 3, 1, 2))
     return dlogits
 
 
@@ -197,3 +214,70 @@ def mse_backward(dloss: float, cache: MSECache) -> np.ndarray:
     diff, reduction = cache
     scale = 2 * dloss / diff.size if reduction == "mean" else 2 * dloss
     return diff * diff.dtype.type(scale)
+
+
+# --- Smooth L1 (Huber) -----------------------------------------------------------------------
+
+class SmoothL1Cache(NamedTuple):
+    """What :func:`smooth_l1_backward` needs from the forward pass."""
+
+    diff: np.ndarray        # input - target
+    beta: float
+    reduction: str
+
+
+def smooth_l1_forward(input: np.ndarray, target: np.ndarray, beta: float = 1.0,
+                      reduction: str = "mean") -> tuple[float, SmoothL1Cache]:
+    """Smooth L1 loss (a box-regression loss), with a cache.
+
+    Per element, with ``d = input - target``: ``0.5 * d**2 / beta`` where ``|d| < beta``, else
+    ``|d| - 0.5 * beta``: quadratic near zero (smooth gradient), linear far away (an outlier box
+    does not dominate, as it would with MSE). Matches ``torch.nn.functional.smooth_l1_loss``.
+
+    Parameters
+    ----------
+    input, target : ndarray, same shape, float
+    beta : float > 0, default 1.0
+        Where the quadratic part hands over to the linear one.
+    reduction : {'mean', 'sum'}, default 'mean'
+    """
+    fn = "smooth_l1"
+    check_array(input, fn, "input")
+    check_array(target, fn, "target")
+    if input.shape != target.shape:
+        raise ValueError(f"{fn}: target must have the shape of input, got input.shape={input.shape} "
+                         f"and target.shape={target.shape}")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{fn}: beta must be a positive number, got {type(beta).__name__}")
+    if not 0 < float(beta) < float("inf"):
+        raise ValueError(f"{fn}: beta must be a positive number, got {beta!r}")
+    beta = float(beta)
+    _check_reduction(reduction, fn)
+    if input.size == 0:
+        raise ValueError(f"{fn}: input must not be empty, got input.shape={input.shape}")
+    diff = input - target.astype(input.dtype, copy=False)
+    a = np.abs(diff)
+    per = np.where(a < beta, 0.5 * np.square(diff) / beta, a - 0.5 * beta)
+    total = per.sum(dtype=np.float64)
+    loss = total / diff.size if reduction == "mean" else total
+    return float(loss), SmoothL1Cache(diff, beta, reduction)
+
+
+def smooth_l1(input: np.ndarray, target: np.ndarray, beta: float = 1.0,
+              reduction: str = "mean") -> float:
+    """Smooth L1 loss; see :func:`smooth_l1_forward`.
+
+    >>> smooth_l1(np.array([0.0, 3.0]), np.array([0.5, 0.0]))   # (0.125 + 2.5) / 2
+    1.3125
+    """
+    return smooth_l1_forward(input, target, beta, reduction)[0]
+
+
+def smooth_l1_backward(dloss: float, cache: SmoothL1Cache) -> np.ndarray:
+    """Gradient of :func:`smooth_l1` with respect to ``input``: ``d / beta`` where
+    ``|d| < beta``, else ``sign(d)``, times ``dloss`` (and ``/ size`` for 'mean')."""
+    dloss = _check_dloss(dloss, "smooth_l1_backward")
+    diff, beta, reduction = cache
+    grad = np.where(np.abs(diff) < beta, diff / diff.dtype.type(beta), np.sign(diff))
+    scale = dloss / diff.size if reduction == "mean" else dloss
+    return (grad * scale).astype(diff.dtype, copy=False)

@@ -19,7 +19,8 @@ from .norm import *  # noqa: F401,F403
 from .residual import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from . import module, linear, conv, pool, norm, residual, activation, loss  # noqa: F401
+from .upsample import *  # noqa: F401,F403
+from . import module, linear, conv, pool, norm, residual, activation, loss, upsample  # noqa: F401
 
 __all__ = (module.__all__ + conv.__all__ + pool.__all__ + linear.__all__ + norm.__all__ + residual.__all__
-           + activation.__all__ + loss.__all__ + ["init"])
+           + activation.__all__ + loss.__all__ + upsample.__all__ + ["init"])

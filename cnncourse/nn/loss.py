@@ -14,7 +14,7 @@ import numpy as np
 from ..functional import loss as F
 from .module import Module
 
-__all__ = ["CrossEntropyLoss", "MSELoss"]
+__all__ = ["CrossEntropyLoss", "MSELoss", "SmoothL1Loss"]
 
 
 class _Loss(Module):
@@ -73,3 +73,25 @@ class MSELoss(_Loss):
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
         return F.mse_backward(dloss, self._last())
+
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1 (Huber-like) loss for box regression: quadratic for ``|d| < beta``, linear beyond.
+
+    ``criterion(input, target)`` with equal shapes; ``criterion.backward(dloss=1.0)`` returns
+    ``clip(d / beta, -1, 1) / input.size``. Matches ``torch.nn.SmoothL1Loss``.
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
+            raise ValueError(f"SmoothL1Loss: beta must be a positive number, got {beta!r}")
+        self.beta = float(beta)
+
+    def forward(self, input: np.ndarray, target: np.ndarray) -> float:
+        loss, cache = F.smooth_l1_forward(input, target, self.beta, self.reduction)
+        self._cache_stack()[:] = [cache]
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> np.ndarray:
+        return F.smooth_l1_backward(dloss, self._last())
