@@ -68,6 +68,25 @@ def _nchw_hardcoded(images):
     return np.arange(2 * 3 * 4 * 3, dtype=np.float64).reshape(2, 3, 4, 3).transpose(0, 3, 1, 2)
 
 
+def _lc(x, w, shared=False):
+    H_out, W_out, M, _ = w.shape
+    out = np.zeros((H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            out[i, j] = np.sum(x[i:i + M, j:j + M] * (w[0, 0] if shared else w[i, j]))
+    return out
+
+
+def _lc_stride_m(x, w):
+    H_out, W_out, M, _ = w.shape
+    out = np.zeros((H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            patch = x[i * M:i * M + M, j * M:j * M + M]
+            out[i, j] = np.sum(patch * w[i, j]) if patch.shape == (M, M) else 0.0
+    return out
+
+
 WHY = {
     "why.to-nchw": [
         W("swapaxes(1, 3) gives (N, C, W, H)", lambda images: np.swapaxes(images, 1, 3), "(N, C, W, H)"),
@@ -99,14 +118,17 @@ WHY = {
         W("two biases per filter", lambda C_in, C_out, kH, kW: C_out * (C_in * kH * kW + 2)),
         W("no bias, written as a product", lambda C_in, C_out, kH, kW: C_in * C_out * kH * kW, "forgot the bias"),
     ],
-    "why.unshared-params": [
-        W("square map from W_out", lambda H_out, W_out, M: W_out * W_out * M * M),
-        W("square map, written H_out ** 2", lambda H_out, W_out, M: H_out ** 2 * M ** 2, "not always square"),
-        W("a bias per unit added", lambda H_out, W_out, M: H_out * W_out * (M * M + 1)),
-        W("counted over the input size", lambda H_out, W_out, M: (H_out + M - 1) * (W_out + M - 1) * M * M),
-        W("the right count as a float", lambda H_out, W_out, M: float(H_out * W_out * M ** 2)),
-        W("hard-coded 24x24 map, 5x5 fields", lambda H_out, W_out, M: 24 * 24 * 25),
-        W("one row of units only", lambda H_out, W_out, M: M * M * H_out),
+    "why.locally-connected": [
+        W("one shared kernel (a convolution)", lambda x, w: _lc(x, w, shared=True), "its own"),
+        W("each kernel flipped", lambda x, w: _lc(x, w[:, :, ::-1, ::-1]), "as they are"),
+        W("the mean kernel everywhere", lambda x, w: _lc(x, np.broadcast_to(w.mean(axis=(0, 1)), w.shape))),
+        W("kernel of the transposed position", lambda x, w: _lc(x, w.transpose(1, 0, 2, 3))
+          if w.shape[0] == w.shape[1] else _lc(x, w) + 1.0),
+        W("patches stepped by M (no overlap)", _lc_stride_m),
+        W("output transposed", lambda x, w: _lc(x, w).T.copy()),
+        W("float32", lambda x, w: _lc(x, w).astype(np.float32)),
+        W("a list of rows", lambda x, w: _lc(x, w).tolist()),
+        W("masked array, no answer", lambda x, w: np.ma.masked_all(w.shape[:2])),
     ],
     "why.invariance": [
         W("only the invariance statement", {"c"}, "leaves out at least one true statement"),
@@ -371,6 +393,11 @@ def _t_map_horizontal():
     return _xcorr(np.array(T_IMAGE), k)
 
 
+def _mc(x, w, b):
+    return np.stack([sum(_xcorr(x[c], w[o, c]) for c in range(x.shape[0])) + b[o]
+                     for o in range(w.shape[0])])
+
+
 CONVOLUTION = {
     "conv.convolve2d": [
         W("np.rot90: a quarter turn, not a flip", _cv_rot90),
@@ -410,6 +437,20 @@ CONVOLUTION = {
         W("a 3x3 map", _t_map()[:3, :3].copy()),
         W("masked array of the right values", np.ma.masked_array(_t_map(), mask=np.zeros((4, 4), bool))),
         W("right values, slightly off", _t_map() + 1e-3),
+    ],
+    "conv.multichannel-conv": [
+        W("only the first channel", lambda x, w, b: _mc(x[:1], w[:, :1], b), "ALL C_in channels"),
+        W("channels averaged", lambda x, w, b: _mc(x, w, np.zeros_like(b)) / x.shape[0] + b[:, None, None],
+          "SUMS them"),
+        W("bias once per input channel", lambda x, w, b: _mc(x, w, b * x.shape[0]), "ONE bias"),
+        W("kernels flipped", lambda x, w, b: _mc(x, w[:, :, ::-1, ::-1], b), "no flip"),
+        W("bias forgotten", lambda x, w, b: _mc(x, w, np.zeros_like(b))),
+        W("channel c correlated with w[c, o]", lambda x, w, b: _mc(x, w.transpose(1, 0, 2, 3), b)
+          if w.shape[0] == w.shape[1] else _mc(x, w, b) * 2),
+        W("maps per input channel, not summed", lambda x, w, b: np.stack(
+            [_xcorr(x[c], w[0, c]) for c in range(x.shape[0])])),
+        W("float32", lambda x, w, b: _mc(x, w, b).astype(np.float32)),
+        W("a list of maps", lambda x, w, b: list(_mc(x, w, b))),
     ],
     "conv.multichannel-shapes": [
         W("'same' padding assumed", ((10, 3, 5, 5), (4, 10, 32, 32))),
@@ -503,6 +544,30 @@ def _mp_masked(x, k, s):
     return np.ma.masked_all(((x.shape[0] - k) // s + 1, (x.shape[1] - k) // s + 1))
 
 
+def _rf(layers, start=1):
+    size, jump = start, 1
+    for k, s in layers:
+        size += (k - 1) * jump
+        jump *= s
+    return size
+
+
+def _rf_own_stride_first(layers):
+    size, jump = 1, 1
+    for k, s in layers:
+        jump *= s
+        size += (k - 1) * jump
+    return size
+
+
+def _rf_jump_added(layers):
+    size, jump = 1, 1
+    for k, s in layers:
+        size += (k - 1) * jump
+        jump += s - 1
+    return size
+
+
 POOLING = {
     "pooling.max-pool-2d": [
         W("window corner moves by 1, not stride", lambda x, k, s: _mp(x, k, s, corner=lambda i, j, s: (i, j))),
@@ -517,14 +582,17 @@ POOLING = {
         W("masked array, no answer", _mp_masked),
         W("a list of lists", lambda x, k, s: _mp(x, k, s).tolist()),
     ],
-    "pooling.global-avg-pool": [
-        W("sum instead of mean", lambda x: x.sum(axis=(2, 3), keepdims=True)),
-        W("max instead of mean", lambda x: x.max(axis=(2, 3), keepdims=True)),
-        W("one mean per image", lambda x: x.mean(axis=(1, 2, 3), keepdims=True)),
-        W("the width axis only", lambda x: x.mean(axis=3, keepdims=True)),
-        W("float32", lambda x: x.mean(axis=(2, 3), keepdims=True).astype(np.float32)),
-        W("(C, N) reshaped", lambda x: x.mean(axis=(2, 3)).T.reshape(x.shape[0], x.shape[1], 1, 1)),
-        W("a plain scalar", lambda x: float(np.mean(x))),
+    "pooling.receptive-field": [
+        W("strides ignored", lambda layers: 1 + sum(k - 1 for k, _ in layers), "BELOW"),
+        W("jump multiplied before adding", _rf_own_stride_first, "add (k - 1) * J first"),
+        W("sum of the kernel sizes", lambda layers: sum(k for k, _ in layers) if layers else 1),
+        W("started at 0", lambda layers: _rf(layers, start=0)),
+        W("a float", lambda layers: float(_rf(layers))),
+        W("the jump returned", lambda layers: math.prod(s for _, s in layers)),
+        W("the first layer skipped",
+          lambda layers: _rf(layers[1:]) if layers else 1),
+        W("strides added instead of multiplied", _rf_jump_added),
+        W("the kernel sizes multiplied", lambda layers: math.prod(k for k, _ in layers), "do not multiply"),
     ],
     "pooling.maxout": [
         W("mean over each group", lambda x, g: x.reshape(x.shape[0], x.shape[1] // g, g, *x.shape[2:]).mean(axis=2)),
@@ -550,11 +618,6 @@ POOLING = {
 
 
 # --------------------------------------------------------------------------- backprop
-
-def _relu_in_place(dout, x):
-    dout[x <= 0] = 0
-    return dout
-
 
 def _ce(logits, y, shift="row", in_place=False, axis=1, divide=None, dtype=None):
     if in_place:
@@ -618,16 +681,91 @@ def _mpb(x, dout, k, s, pick="first", corner_stride=True, swap=False, dtype=None
     return dx
 
 
+def _cbs(x, w, dout, s, p, *, dx_step=None, dw_step=None, crop="both", pad_dw=True):
+    """Convolution backward with stride and padding, with one thing changed."""
+    dx_step = s if dx_step is None else dx_step
+    dw_step = s if dw_step is None else dw_step
+    _, _, kH, kW = w.shape
+    N, C_out, H_out, W_out = dout.shape
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    src = xp if pad_dw else x
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for n in range(N):
+        for o in range(C_out):
+            for i in range(H_out):
+                for j in range(W_out):
+                    g = dout[n, o, i, j]
+                    r, c = i * dx_step, j * dx_step
+                    dxp[n, :, r:r + kH, c:c + kW] += g * w[o]
+                    r, c = i * dw_step, j * dw_step
+                    window = src[n, :, r:r + kH, c:c + kW]
+                    if window.shape == w[o].shape:
+                        dw[o] += g * window
+    if crop is False:
+        return dxp, dw
+    if crop == "end":
+        return dxp[:, :, :H, :W], dw
+    return dxp[:, :, p:p + H, p:p + W], dw
+
+
+def _cbs_crop_minus(x, w, dout, s, p):
+    dxp, dw = _cbs(x, w, dout, s, p, crop=False)
+    return dxp[:, :, p:-p, p:-p], dw
+
+
+def _cbs_dw_unpadded(x, w, dout, s, p):
+    return _cbs(x, w, dout, s, p, pad_dw=False)
+
+
+def _ng(f, x, h, restore=True):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        if restore:
+            x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _ng_one_sided(f, x, h):
+    grad, base = np.zeros(x.shape), f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - base) / h
+        x[idx] = old
+    return grad
+
+
+def _ng_backward(f, x, h):
+    grad, base = np.zeros(x.shape), f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old - h
+        grad[idx] = (base - f(x)) / h
+        x[idx] = old
+    return grad
+
+
 BACKPROP = {
-    "backprop.relu-backward": [
-        W("dout masked in place", _relu_in_place),
-        W("masked array", lambda dout, x: np.ma.masked_where(x <= 0, dout)),
-        W("the forward pass", lambda dout, x: np.maximum(x, 0)),
-        W("mask from dout's sign", lambda dout, x: dout * (dout > 0), "forward input"),
-        W("sign of x", lambda dout, x: dout * np.sign(x)),
-        W("float32", lambda dout, x: (dout * (x > 0)).astype(np.float32)),
-        W("an int mask", lambda dout, x: np.where(x > 0, 1, 0)),
-        W("a list", lambda dout, x: (dout * (x > 0)).tolist()),
+    "backprop.conv-backward-strided": [
+        W("padding cut with p:-p (empty for p = 0)", lambda x, w, dout, s, p: _cbs_crop_minus(x, w, dout, s, p)),
+        W("padding not cut off", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p, crop=False)),
+        W("windows 1 apart in dx only", lambda x, w, dout, s, p: (_cbs(x, w, dout, s, p, dx_step=1)[0],
+                                                                 _cbs(x, w, dout, s, p)[1])),
+        W("windows 1 apart", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p, dx_step=1, dw_step=1), "i*stride"),
+        W("padding cut off the bottom and right", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p, crop="end"),
+          "every side"),
+        W("dw from the unpadded input", _cbs_dw_unpadded),
+        W("(dw, dx) order", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p)[::-1]),
+        W("dx in float32", lambda x, w, dout, s, p: (_cbs(x, w, dout, s, p)[0].astype(np.float32),
+                                                    _cbs(x, w, dout, s, p)[1])),
+        W("dx only", lambda x, w, dout, s, p: _cbs(x, w, dout, s, p)[0]),
     ],
     "backprop.softmax-ce-grad": [
         W("the batch's maximum subtracted", lambda logits, y: _ce(logits, y, shift="global"), "each row's own maximum"),
@@ -651,6 +789,17 @@ BACKPROP = {
                                                   *_conv_bw(x, w, b, dout)[1:])),
         W("db forgotten, written as zeros", lambda x, w, b, dout: (*_conv_bw(x, w, b, dout)[:2], np.zeros(len(b))),
           "db is all zeros"),
+    ],
+    "backprop.numerical-gradient": [
+        W("one-sided difference", _ng_one_sided, "one-sided"),
+        W("divided by h", lambda f, x, h: 2 * _ng(f, x, h), "divide by 2 * h"),
+        W("h hard-coded to 1e-5", lambda f, x, h: _ng(f, x, 1e-5), "ignored the argument h"),
+        W("element not restored", lambda f, x, h: _ng(f, x, h, restore=False)),
+        W("the whole array nudged at once", lambda f, x, h: np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))),
+        W("backward difference", _ng_backward),
+        W("float32 gradient", lambda f, x, h: _ng(f, x, h).astype(np.float32)),
+        W("a flat gradient", lambda f, x, h: _ng(f, x, h).ravel()),
+        W("f(x) returned", lambda f, x, h: f(x)),
     ],
     "backprop.maxpool-backward": [
         W("last maximum on ties", lambda x, dout, k, s: _mpb(x, dout, k, s, pick="last")),
@@ -700,17 +849,6 @@ def _adam_in_place(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
-def _cm(y_true, y_pred, num_classes, dtype=np.int64, size=None, swap=False):
-    n = size if size is not None else num_classes
-    cm = np.zeros((n, n), dtype=dtype)
-    for t, p in zip(y_true, y_pred):
-        if swap:
-            cm[p, t] += 1
-        else:
-            cm[t, p] += 1
-    return cm
-
-
 def _kfold(n, k, fold, how="remainder last", dtype=None):
     idx = np.arange(n, dtype=dtype) if dtype else np.arange(n)
     if how == "remainder last":
@@ -733,6 +871,24 @@ def _dropout_in_place(x, keep, p):
     return x
 
 
+def _shift_ref(X, dx, dy, fill=None):
+    H, W = X.shape[2:]
+    out = np.zeros_like(X)
+    for n in range(len(X)):
+        a, b = int(dy[n]), int(dx[n])
+        if fill == "mean":
+            out[n] = X[n].mean()
+        if abs(a) < H and abs(b) < W:
+            out[n, :, max(a, 0):H + min(a, 0), max(b, 0):W + min(b, 0)] = \
+                X[n, :, max(-a, 0):H - max(a, 0), max(-b, 0):W - max(b, 0)]
+    return out
+
+
+def _shift_in_place(X, dx, dy):
+    X[...] = _shift_ref(X, dx, dy)
+    return X
+
+
 TRAINING = {
     "training.sgd-momentum": [
         W("updated in place", _sgd_in_place),
@@ -753,14 +909,18 @@ TRAINING = {
         W("divided by beta**t", lambda *a, **kw: _adam(*a, **kw, correction="b^t")),
         W("w only", lambda *a, **kw: _adam(*a, **kw)[0]),
     ],
-    "training.confusion-matrix": [
-        W("a float matrix", lambda yt, yp, C: _cm(yt, yp, C, dtype=np.float64)),
-        W("size from the labels seen", lambda yt, yp, C: _cm(yt, yp, C, size=int(max(yt.max(), yp.max())) + 1)),
-        W("np.histogram2d (floats)", lambda yt, yp, C: np.histogram2d(yt, yp, bins=C, range=[[0, C], [0, C]])[0]),
-        W("rows normalised", lambda yt, yp, C: _cm(yt, yp, C) / np.maximum(_cm(yt, yp, C).sum(axis=1, keepdims=True), 1)),
-        W("cm[pred, true] += 1", lambda yt, yp, C: _cm(yt, yp, C, swap=True), "TRUE class"),
-        W("a list of lists", lambda yt, yp, C: _cm(yt, yp, C).tolist()),
-        W("a bool matrix", lambda yt, yp, C: _cm(yt, yp, C) > 0),
+    "training.shift-augment": [
+        W("np.roll over the whole batch", lambda X, dx, dy: np.stack(
+            [np.roll(X[n], (int(dy[n]), int(dx[n])), axis=(1, 2)) for n in range(len(X))]), "np.roll wraps"),
+        W("moved the opposite way", lambda X, dx, dy: _shift_ref(X, -dx, -dy), "opposite way"),
+        W("dx and dy swapped", lambda X, dx, dy: _shift_ref(X, dy, dx), "dx is horizontal"),
+        W("the first image's shift for all", lambda X, dx, dy: _shift_ref(X, np.full_like(dx, dx[0]),
+                                                                         np.full_like(dy, dy[0]))),
+        W("shifted in place", _shift_in_place),
+        W("filled with the image mean", lambda X, dx, dy: _shift_ref(X, dx, dy, fill="mean")),
+        W("horizontal shift only", lambda X, dx, dy: _shift_ref(X, dx, np.zeros_like(dy))),
+        W("int result", lambda X, dx, dy: _shift_ref(X, dx, dy).astype(np.int64)),
+        W("a list of images", lambda X, dx, dy: list(_shift_ref(X, dx, dy))),
     ],
     "training.kfold-split": [
         W("remainder in the last fold", lambda n, k, fold: _kfold(n, k, fold, "remainder last")),
@@ -961,3 +1121,16 @@ def test_cases_vary_every_argument(ex):
             seen[name].add(key)
     constant = [name for name, values in seen.items() if len(values) < 2]
     assert not constant, f"{ex.id}: no case varies {constant}"
+
+
+def test_receptive_field_reference_agrees_with_arithmetic():
+    """The exercise's reference is the recurrence ``arithmetic.receptive_field`` implements."""
+    from cnncourse import arithmetic
+    from cnncourse.exercises import pooling
+
+    for seed in range(10):
+        for case in pooling._rf_cases(np.random.default_rng(seed)):
+            layers = case.args[0]
+            if layers:
+                rf = arithmetic.receptive_field([(k, s, 0, 1) for k, s in layers])
+                assert pooling.receptive_field(layers) == rf[-1].size, layers

@@ -607,3 +607,66 @@ def test_conv2d_backward_refuses_a_cache_of_the_other_op():
     with pytest.raises(TypeError, match=r"^conv2d_backward: cache must be the Conv2dCache "
                                         r"returned by conv2d_forward, got ConvTranspose2dCache"):
         conv2d_backward(np.zeros((1, 1, 5, 5)), cache)
+
+
+# ------------------------------------------------------------------------------------------
+# issue 15: the chunked fast path (batch chunks, reused workspaces) equals the naive loops
+# ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tiny_chunks(monkeypatch):
+    """A chunk budget of a few hundred bytes: every shape below runs in several chunks."""
+    from cnncourse.functional import _workspace
+    monkeypatch.setattr(_workspace, "CHUNK_BYTES", 600)
+    return _workspace
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [
+    (1, 0, 1), (1, 2, 1), (2, 1, 1), ((2, 1), (0, 2), 1), (1, "same", 2), (3, 1, (2, 1)),
+], ids=["plain", "pad2", "stride2", "asym-stride-pad", "same-dil2", "stride3-dil"])
+@pytest.mark.parametrize("keep_cols", [True, False], ids=["keep", "rebuild"])
+def test_conv2d_chunked_equals_naive(tiny_chunks, stride, padding, dilation, keep_cols):
+    x, w, b = _conv_data((5, 3, 9, 8), (4, 3, 3, 2), True)
+    per_image = 3 * 3 * 2 * 8 * 8 * 8                          # >= 1 image of columns per chunk
+    assert tiny_chunks.chunk_size(5, per_image) < 5
+    out, cache = conv2d_forward(x, w, b, stride, padding, dilation, keep_cols=keep_cols)
+    assert cache.cols is None                                  # too big for one chunk
+    np.testing.assert_allclose(out, conv2d_naive(x, w, b, stride, padding, dilation),
+                               rtol=RTOL, atol=ATOL)
+    dout = _rng(3).standard_normal(out.shape)
+    _assert_grads_close(conv2d_backward(dout, cache), conv2d_backward_naive(dout, cache))
+    partial = conv2d_backward(dout, cache, need_dx=False)
+    assert partial.dx is None
+    np.testing.assert_allclose(partial.dweight, conv2d_backward_naive(dout, cache).dweight,
+                               rtol=RTOL, atol=ATOL)
+
+
+def test_conv2d_one_chunk_keeps_cols_in_the_layout_of_window_im2col():
+    from cnncourse.functional.window import im2col, pad2d
+    x, w, b = _conv_data((3, 2, 6, 5), (4, 2, 3, 3), True)
+    _, cache = conv2d_forward(x, w, b, 2, 1)
+    np.testing.assert_array_equal(cache.cols, im2col(pad2d(x, ((1, 1), (1, 1))), (3, 3), (2, 2)))
+
+
+def test_conv2d_results_never_alias_the_reused_workspaces(tiny_chunks):
+    x, w, b = _conv_data((4, 2, 7, 7), (3, 2, 3, 3), True)
+    out1, cache1 = conv2d_forward(x, w, b, padding=1)
+    g1 = conv2d_backward(np.ones_like(out1), cache1)
+    kept = [a.copy() for a in (out1, *g1)]
+    x2, w2, b2 = _conv_data((4, 2, 7, 7), (3, 2, 3, 3), True, seed=9)
+    out2, cache2 = conv2d_forward(x2, w2, b2, padding=1)     # same shapes: same workspaces
+    conv2d_backward(out2, cache2)
+    for a, saved in zip((out1, *g1), kept):
+        np.testing.assert_array_equal(a, saved)
+
+
+def test_workspaces_stay_within_the_chunk_budget():
+    from cnncourse.functional import _workspace
+    x, w, b = _conv_data((64, 4, 20, 20), (8, 4, 3, 3), True, dtype=np.float32)
+    out, cache = conv2d_forward(x, w, b, padding=1)
+    conv2d_backward(out, cache)
+    # five named buffers (cols, prod, xp, dmat, dcols, dxp), none above the budget
+    assert _workspace.pooled_bytes() <= 6 * _workspace.CHUNK_BYTES
+    big = _workspace.workspace("test.big", (_workspace.CHUNK_BYTES + 8,), np.uint8)
+    assert big.nbytes > _workspace.CHUNK_BYTES
+    assert all(buf.nbytes <= _workspace.CHUNK_BYTES for buf in _workspace._local.pool.values())

@@ -9,79 +9,6 @@ from ._core import Case, Exercise, Mistake, register
 CHAPTER = "backprop"
 
 
-# --------------------------------------------------------------------------- backprop.relu-backward
-
-def relu_backward(dout, x):
-    """Gradient of ReLU: ``dout`` where ``x > 0`` and 0 elsewhere (also at ``x == 0``)."""
-    return dout * (x > 0)
-
-
-def _relu_cases(rng):
-    cases = [
-        Case((np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 2.0])), description="negative, zero, positive"),
-        Case((np.array([[5.0, -5.0], [0.5, 2.0]]), np.array([[3.0, 3.0], [-0.1, 0.0]])),
-             description="negative upstream gradients"),
-        Case((np.full((1, 2, 2, 3), 2.0), np.arange(12.0).reshape(1, 2, 2, 3) - 6), description="NCHW batch"),
-    ]
-    for _ in range(4):
-        shape = tuple(rng.integers(1, 5, size=int(rng.integers(1, 5))))
-        x = rng.standard_normal(shape)
-        x[rng.random(shape) < 0.2] = 0.0
-        cases.append(Case((rng.standard_normal(shape), x), description="random with zeros (seeded)"))
-    return cases
-
-
-def _relu_mask_only(dout, x):  # returned the derivative, forgot to multiply by dout
-    return (x > 0).astype(dout.dtype)
-
-
-def _relu_ge(dout, x):  # x >= 0: gradient 1 at exactly zero
-    return dout * (x >= 0)
-
-
-def _relu_of_dout(dout, x):  # applied ReLU to the gradient itself
-    return np.maximum(dout, 0)
-
-
-register(Exercise(
-    id="backprop.relu-backward",
-    title="ReLU backward",
-    chapter=CHAPTER,
-    kind="function",
-    prompt="Write relu_backward(dout, x): the gradient of the loss with respect to the input x "
-           "of relu(x) = max(x, 0), given the upstream gradient dout (same shape). Take the "
-           "derivative at exactly x == 0 to be 0, as PyTorch does.",
-    reference=relu_backward,
-    cases=_relu_cases,
-    hints=[
-        "ReLU's derivative is 1 where x > 0 and 0 elsewhere. The chain rule multiplies the "
-        "upstream gradient by it.",
-        "dout * (x > 0): the boolean mask becomes 0/1 in the product. Use the input x, not dout, "
-        "to decide.",
-    ],
-    mistakes=[
-        Mistake("forgot dout", "You returned ReLU's derivative only; the chain rule multiplies it "
-                "by the upstream gradient: dout * (x > 0).", wrong=_relu_mask_only),
-        Mistake("x >= 0", "At x == 0 your gradient is dout; the convention (PyTorch's) is 0 there: "
-                "use x > 0, not x >= 0.", wrong=_relu_ge),
-        Mistake("relu of dout", "You applied ReLU to the gradient; the mask must come from the "
-                "forward input x (where was the unit active?), whatever the sign of dout.",
-                wrong=_relu_of_dout),
-    ],
-    examples_wrong=[
-        (_relu_mask_only, "upstream gradient"),
-        (_relu_ge, "x > 0"),
-        (_relu_of_dout, "forward input"),
-    ],
-    explanation="Where the unit was active (x > 0) ReLU is the identity and passes the gradient "
-                "through; where it was not, its output did not depend on x, so the gradient is 0.",
-    solution_code='''\
-def relu_backward(dout, x):
-    return dout * (x > 0)
-''',
-))
-
-
 # --------------------------------------------------------------------------- backprop.softmax-ce
 
 def softmax_ce_grad(logits, y):
@@ -323,6 +250,158 @@ def conv_backward(x, w, b, dout):
 ))
 
 
+# --------------------------------------------------------------------------- backprop.conv-backward-strided
+
+def conv_backward_strided(x, w, dout, stride, padding):
+    """Gradients ``(dx, dw)`` of ``out = conv2d(x, w, stride=stride, padding=padding)`` (no bias).
+
+    x (N, C_in, H, W), w (C_out, C_in, kH, kW), dout (N, C_out, H_out, W_out); ``padding`` zeros
+    on each side, the same ``stride`` along both axes.
+    """
+    s, p = stride, padding
+    _, _, kH, kW = w.shape
+    _, _, H_out, W_out = dout.shape
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    dtype = np.result_type(x, w, dout)
+    dxp = np.zeros(xp.shape, dtype=dtype)
+    dw = np.zeros(w.shape, dtype=dtype)
+    for u in range(kH):
+        for v in range(kW):
+            # tap (u, v) of every window: rows u, u + s, ..., columns v, v + s, ...
+            rows = slice(u, u + s * (H_out - 1) + 1, s)
+            cols = slice(v, v + s * (W_out - 1) + 1, s)
+            dxp[:, :, rows, cols] += np.einsum("nohw,oc->nchw", dout, w[:, :, u, v])
+            dw[:, :, u, v] = np.einsum("nohw,nchw->oc", dout, xp[:, :, rows, cols])
+    return dxp[:, :, p:p + H, p:p + W], dw
+
+
+def _strided_case(rng, N, C_in, H, W, C_out, kH, kW, s, p, description):
+    x = rng.standard_normal((N, C_in, H, W))
+    w = rng.standard_normal((C_out, C_in, kH, kW))
+    H_out, W_out = (H + 2 * p - kH) // s + 1, (W + 2 * p - kW) // s + 1
+    dout = rng.standard_normal((N, C_out, H_out, W_out))
+    return Case((x, w, dout, s, p), description=description)
+
+
+def _strided_cases(rng):
+    cases = [
+        Case((np.arange(16.0).reshape(1, 1, 4, 4), np.array([[[[1.0, 2.0], [3.0, 4.0]]]]),
+              np.ones((1, 1, 3, 3)), 2, 1), description="4x4 image, 2x2 kernel, stride 2, padding 1"),
+        _strided_case(rng, 1, 1, 5, 5, 1, 3, 3, 2, 0, "stride 2, padding 0"),
+        _strided_case(rng, 1, 1, 6, 6, 1, 3, 3, 2, 0, "stride 2 does not divide: the last row is unused"),
+        _strided_case(rng, 2, 2, 6, 7, 3, 3, 2, 2, 1, "batch 2, channels 2 -> 3, non-square, stride 2, padding 1"),
+        _strided_case(rng, 1, 3, 7, 5, 2, 3, 3, 3, 2, "stride 3, padding 2"),
+    ]
+    for _ in range(3):
+        N, C_in, C_out = (int(v) for v in rng.integers(1, 4, size=3))
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+        H, W = kH + int(rng.integers(0, 6)), kW + int(rng.integers(0, 6))
+        cases.append(_strided_case(rng, N, C_in, H, W, C_out, kH, kW, s, p, "random (seeded)"))
+    return cases
+
+
+def _strided_loops(x, w, dout, stride, padding, *, step=None, crop="both", batch=None):
+    """The loop solution with one thing changed (the wrong answers below)."""
+    s, p = stride, padding
+    step = s if step is None else step
+    _, _, kH, kW = w.shape
+    N, C_out, H_out, W_out = dout.shape
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for n in range(N if batch is None else batch):
+        for o in range(C_out):
+            for i in range(H_out):
+                for j in range(W_out):
+                    g = dout[n, o, i, j]
+                    r, c = i * step, j * step
+                    dxp[n, :, r:r + kH, c:c + kW] += g * w[o]
+                    dw[o] += g * xp[n, :, r:r + kH, c:c + kW]
+    if crop == "bottom-right":
+        return dxp[:, :, :H, :W], dw
+    return dxp[:, :, p:p + H, p:p + W], dw
+
+
+def _strided_no_step(x, w, dout, stride, padding):  # windows 1 apart, not stride apart
+    return _strided_loops(x, w, dout, stride, padding, step=1)
+
+
+def _strided_crop_bottom_right(x, w, dout, stride, padding):  # cut the padding off one side only
+    return _strided_loops(x, w, dout, stride, padding, crop="bottom-right")
+
+
+def _strided_first_image(x, w, dout, stride, padding):  # dw from the first image only
+    dx = _strided_loops(x, w, dout, stride, padding)[0]
+    return dx, _strided_loops(x, w, dout, stride, padding, batch=1)[1]
+
+
+register(Exercise(
+    id="backprop.conv-backward-strided",
+    title="Convolution backward with stride and padding",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write conv_backward_strided(x, w, dout, stride, padding) for out = conv2d(x, w, "
+           "stride=stride, padding=padding) without bias: padding zeros on each side, the same "
+           "stride along both axes, out[n, o, i, j] = sum(xp[n, :, i*s:i*s+kH, j*s:j*s+kW] * "
+           "w[o]) with xp the padded x. Return the tuple (dx, dw): dx with the shape of x (N, "
+           "C_in, H, W), dw with the shape of w.",
+    reference=conv_backward_strided,
+    cases=_strided_cases,
+    hints=[
+        "Pad x first, xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), and accumulate the input "
+        "gradient in an array dxp of xp's shape: every window lives in the padded input.",
+        "Window (i, j) starts at row i*stride and column j*stride. Scatter g * w[o] onto "
+        "dxp[n, :, i*s:i*s+kH, j*s:j*s+kW] and add g times that window of xp to dw[o] (+=).",
+        "At the end cut the padding off with explicit ends, dxp[:, :, p:p+H, p:p+W]: the "
+        "shorthand dxp[:, :, p:-p, p:-p] is EMPTY when p = 0. Rows that no window reached keep "
+        "a zero gradient.",
+    ],
+    mistakes=[
+        Mistake("windows 1 apart", "Your windows start 1 pixel apart; in a strided convolution "
+                "window (i, j) starts at row i*stride and column j*stride, in the backward pass "
+                "as in the forward one.", wrong=_strided_no_step),
+        Mistake("crop one side", "You cut the padding off the bottom and right only; it was added "
+                "on every side, so the input's gradient is dxp[:, :, p:p+H, p:p+W].",
+                wrong=_strided_crop_bottom_right),
+        Mistake("dw first image", "Your dw only counts the first image: the kernel is shared by "
+                "every image of the batch, so its gradient sums over n too.",
+                wrong=_strided_first_image),
+    ],
+    examples_wrong=[
+        (_strided_no_step, "i*stride"),
+        (_strided_crop_bottom_right, "every side"),
+        (_strided_first_image, "sums over n"),
+    ],
+    explanation="The backward pass visits the same windows as the forward pass: each output "
+                "pixel's gradient goes back onto its window of the PADDED input (times the "
+                "kernel) and onto the kernel (times the window). Then the padding, which is no "
+                "input, is cut off; with a stride that does not divide, the rows no window "
+                "reached get a zero gradient.",
+    solution_code='''\
+def conv_backward_strided(x, w, dout, stride, padding):
+    s, p = stride, padding
+    N, C_out, H_out, W_out = dout.shape
+    _, _, kH, kW = w.shape
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for o in range(C_out):
+            for i in range(H_out):
+                for j in range(W_out):
+                    g = dout[n, o, i, j]
+                    r, c = i * s, j * s          # the window's corner, stride apart
+                    dxp[n, :, r:r + kH, c:c + kW] += g * w[o]
+                    dw[o] += g * xp[n, :, r:r + kH, c:c + kW]
+    # explicit ends: dxp[:, :, p:-p, p:-p] would be empty for p = 0
+    return dxp[:, :, p:p + H, p:p + W], dw
+''',
+))
+
+
 # --------------------------------------------------------------------------- backprop.maxpool-backward
 
 def maxpool_backward(x, dout, kernel_size, stride):
@@ -446,5 +525,125 @@ def maxpool_backward(x, dout, kernel_size, stride):
             # += : windows may overlap
             dx[i * s + a, j * s + b] += dout[i, j]
     return dx
+''',
+))
+
+
+# --------------------------------------------------------------------------- backprop.numerical-gradient
+
+def numerical_gradient(f, x, h):
+    """Centred differences of a scalar ``f`` at ``x``: ``(f(x + h e_i) - f(x - h e_i)) / (2h)``
+    for every element ``i``; ``x`` is restored after each nudge."""
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _sum_of_cubes(v):
+    """sum(v ** 3): the centred difference is 3 v**2 + h**2, so h shows in the answer."""
+    return float(np.sum(v ** 3))
+
+
+def _weighted_square(v):
+    """sum(c * v**2) with a fixed weight per element (the gradient differs element by element)."""
+    c = np.arange(1.0, v.size + 1.0).reshape(v.shape)
+    return float(np.sum(c * v ** 2))
+
+
+def _exp_of_first_row(v):
+    """exp of the first row's sum: a gradient that is zero on every other row."""
+    return float(np.exp(np.sum(v[0]) / 4))
+
+
+def _ng_cases(rng):
+    cases = [
+        Case((_sum_of_cubes, np.array([1.0, -2.0, 0.5]), 0.1),
+             description="sum(x**3), 3 elements, h = 0.1"),
+        Case((_weighted_square, np.array([[1.0, 2.0], [-1.0, 0.5], [3.0, 0.0]]), 1e-3),
+             description="a 3x2 array, h = 1e-3"),
+        Case((_exp_of_first_row, np.array([[0.5, -0.5, 1.0], [2.0, 2.0, 2.0]]), 1e-4),
+             description="only the first row matters, h = 1e-4"),
+        Case((_sum_of_cubes, np.array([[[2.0]], [[-1.0]]]), 0.5),
+             description="3-D array, h = 0.5"),
+    ]
+    for f in (_sum_of_cubes, _weighted_square):
+        shape = tuple(int(v) for v in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        h = float(rng.choice([0.05, 0.2, 0.3]))
+        cases.append(Case((f, rng.standard_normal(shape), h), description="random (seeded)"))
+    return cases
+
+
+def _ng_forward(f, x, h):  # one-sided difference
+    grad = np.zeros(x.shape)
+    base = f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - base) / h
+        x[idx] = old
+    return grad
+
+
+def _ng_over_h(f, x, h):  # divided by h instead of 2h
+    return 2 * numerical_gradient(f, x, h)
+
+
+def _ng_fixed_h(f, x, h):  # h ignored, the usual 1e-5 used
+    return numerical_gradient(f, x, 1e-5)
+
+
+register(Exercise(
+    id="backprop.numerical-gradient",
+    title="Writing numerical_gradient",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write my_numerical_gradient(f, x, h): the gradient of a scalar function f at the "
+           "float64 array x (any shape) by centred differences, grad[i] = (f(x + h e_i) - "
+           "f(x - h e_i)) / (2h) for every element i, returned as an array of x's shape. Nudge "
+           "x in place one element at a time and restore it: x must be unchanged when you "
+           "return.",
+    reference=numerical_gradient,
+    cases=_ng_cases,
+    hints=[
+        "Loop over every index of x, whatever its shape: for idx in np.ndindex(x.shape).",
+        "old = x[idx]; x[idx] = old + h; plus = f(x); x[idx] = old - h; minus = f(x); "
+        "x[idx] = old; grad[idx] = (plus - minus) / (2 * h).",
+    ],
+    mistakes=[
+        Mistake("forward", "You used the one-sided difference (f(x + h) - f(x)) / h; its error is "
+                "O(h), the centred one's O(h^2): nudge both ways and divide by 2h.",
+                wrong=_ng_forward),
+        Mistake("over h", "Your gradient is twice too large: the two nudges are 2h apart, so "
+                "divide by 2 * h.", wrong=_ng_over_h),
+        Mistake("fixed h", "You ignored the argument h (the checker varies it, up to 0.5): use "
+                "the step you are given.", wrong=_ng_fixed_h),
+    ],
+    examples_wrong=[
+        (_ng_forward, "one-sided"),
+        (_ng_over_h, "divide by 2 * h"),
+        (_ng_fixed_h, "ignored the argument h"),
+    ],
+    explanation="Centred differences cancel the h^2 term of the Taylor series, so the error is "
+                "O(h^2); restoring each element before the next nudge keeps the other "
+                "coordinates where they were, and leaves x as it came.",
+    solution_code='''\
+def my_numerical_gradient(f, x, h):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old                      # restore before the next element
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
 ''',
 ))

@@ -338,6 +338,107 @@ print(answer)
 ))
 
 
+# --------------------------------------------------------------------------- conv.multichannel-conv
+
+def conv2d_multichannel(x, w, b):
+    """Valid, stride-1 multi-channel cross-correlation of one image: x (C_in, H, W),
+    w (C_out, C_in, kH, kW), b (C_out,) -> (C_out, H - kH + 1, W - kW + 1)."""
+    return np.stack([sum(_correlate_valid(x[c], w[o, c]) for c in range(x.shape[0])) + b[o]
+                     for o in range(w.shape[0])])
+
+
+def _mc_case(rng, C_in, H, W, C_out, kH, kW, description):
+    return Case((rng.standard_normal((C_in, H, W)), rng.standard_normal((C_out, C_in, kH, kW)),
+                 rng.standard_normal(C_out)), description=description)
+
+
+def _mc_cases(rng):
+    x = np.arange(2 * 3 * 3, dtype=np.float64).reshape(2, 3, 3) % 5
+    w = np.array([[[[1.0, 0.0], [0.0, -1.0]], [[2.0, 1.0], [0.0, 0.0]]]])
+    cases = [
+        Case((x, w, np.array([0.5])), description="2 channels, one 2x2 filter"),
+        _mc_case(rng, 3, 4, 6, 2, 3, 2, "3 channels in, 2 filters, non-square image and kernel"),
+        _mc_case(rng, 1, 5, 4, 3, 2, 2, "1 channel in, 3 filters"),
+        _mc_case(rng, 4, 3, 3, 2, 1, 1, "1x1 filters: a mix of the channels"),
+    ]
+    for _ in range(3):
+        C_in, C_out = (int(v) for v in rng.integers(1, 5, size=2))
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        H, W = kH + int(rng.integers(0, 4)), kW + int(rng.integers(0, 4))
+        cases.append(_mc_case(rng, C_in, H, W, C_out, kH, kW, "random (seeded)"))
+    return cases
+
+
+def _mc_first_channel(x, w, b):  # only channel 0 of the input used
+    return conv2d_multichannel(x[:1], w[:, :1], b)
+
+
+def _mc_mean(x, w, b):  # averaged over the input channels instead of summed
+    return (conv2d_multichannel(x, w, np.zeros_like(b)) / x.shape[0]
+            + np.asarray(b)[:, None, None])
+
+
+def _mc_bias_per_channel(x, w, b):  # bias added once per input channel
+    return conv2d_multichannel(x, w, b * x.shape[0])
+
+
+def _mc_flipped(x, w, b):  # true convolution (kernel flipped)
+    return conv2d_multichannel(x, w[:, :, ::-1, ::-1], b)
+
+
+register(Exercise(
+    id="conv.multichannel-conv",
+    title="Multi-channel convolution with loops",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write conv2d_multichannel(x, w, b) for one image x (C_in, H, W), filters w (C_out, "
+           "C_in, kH, kW) and biases b (C_out,): the valid, stride-1 cross-correlation "
+           "out[o, i, j] = b[o] + sum over c, u, v of x[c, i+u, j+v] * w[o, c, u, v], shape "
+           "(C_out, H - kH + 1, W - kW + 1). Use loops (or one correlation per channel); no "
+           "library convolution.",
+    reference=conv2d_multichannel,
+    cases=_mc_cases,
+    hints=[
+        "One output map per filter o. Each filter has one kH x kW slice per input channel: "
+        "correlate channel c of x with w[o, c] and SUM the C_in results, then add b[o] once.",
+        "out[o, i, j] = np.sum(x[:, i:i+kH, j:j+kW] * w[o]) + b[o]: the window spans all "
+        "channels, so one np.sum does the sum over c, u and v.",
+    ],
+    mistakes=[
+        Mistake("first channel", "Your output only depends on the first input channel: a filter "
+                "spans ALL C_in channels and sums their correlations into one map.",
+                wrong=_mc_first_channel),
+        Mistake("mean", "You averaged the channels' correlations; the filter SUMS them (the "
+                "weights can learn any scaling).", wrong=_mc_mean),
+        Mistake("bias per channel", "You added the bias once per input channel; each filter has "
+                "ONE bias, added once to its summed map.", wrong=_mc_bias_per_channel),
+        Mistake("flipped", "You flipped the kernels (a true convolution). Deep-learning layers "
+                "compute the cross-correlation: x[c, i+u, j+v] * w[o, c, u, v], no flip.",
+                wrong=_mc_flipped),
+    ],
+    examples_wrong=[
+        (_mc_first_channel, "ALL C_in channels"),
+        (_mc_mean, "SUMS them"),
+        (_mc_bias_per_channel, "ONE bias"),
+    ],
+    explanation="A filter is a 3D block of weights that sees every channel of its window: it "
+                "correlates each channel with its own slice and sums the results plus one bias "
+                "into a single map. C_out filters give C_out maps, the channels of the output.",
+    solution_code='''\
+def conv2d_multichannel(x, w, b):
+    C_out, C_in, kH, kW = w.shape
+    H_out, W_out = x.shape[1] - kH + 1, x.shape[2] - kW + 1
+    out = np.zeros((C_out, H_out, W_out))
+    for o in range(C_out):
+        for i in range(H_out):
+            for j in range(W_out):
+                window = x[:, i:i + kH, j:j + kW]          # all C_in channels
+                out[o, i, j] = np.sum(window * w[o]) + b[o]  # sum over c, u, v; one bias
+    return out
+''',
+))
+
+
 # --------------------------------------------------------------------------- conv.multichannel-shapes
 
 def _multichannel():

@@ -128,70 +128,103 @@ def max_pool_2d(x, kernel_size, stride):
 ))
 
 
-# --------------------------------------------------------------------------- pooling.global-avg-pool
+# --------------------------------------------------------------------------- pooling.receptive-field
 
-def global_avg_pool(x):
-    """Global average pooling of a batch ``x`` (N, C, H, W): one mean per map, shape (N, C, 1, 1)."""
-    return x.mean(axis=(2, 3), keepdims=True)
+def receptive_field(layers):
+    """Receptive field (input pixels along one axis) of one unit after ``layers``.
+
+    ``layers`` is a list of ``(kernel_size, stride)`` pairs, convolutions and poolings alike,
+    first layer first. ``R = 1, J = 1``; each layer adds ``(k - 1) * J`` to ``R`` and then
+    multiplies the jump ``J`` by its stride.
+    """
+    size, jump = 1, 1
+    for kernel_size, stride in layers:
+        size += (kernel_size - 1) * jump
+        jump *= stride
+    return size
 
 
-def _global_cases(rng):
+def _rf_cases(rng):
     cases = [
-        Case((np.arange(16.0).reshape(1, 1, 4, 4),), description="one 4x4 map"),
-        Case((np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5) % 7,),
-             description="batch 2, 3 channels, non-square 4x5"),
-        Case((np.arange(6.0).reshape(1, 6, 1, 1),), description="1x1 maps"),
+        Case(([(3, 1)],), description="one 3x3 convolution"),
+        Case(([(3, 1), (3, 1)],), description="two 3x3 convolutions"),
+        Case(([(2, 2), (2, 2)],), description="two 2x2 poolings, stride 2"),
+        Case(([(5, 1), (2, 2), (5, 1), (2, 2)],), description="LeNet-5's conv, pool, conv, pool"),
+        Case(([(3, 1), (2, 2), (3, 1), (3, 1)],), description="a pool between 3x3 convolutions"),
+        Case(([(1, 2), (3, 1)],), description="a 1x1 layer with stride 2, then a 3x3"),
+        Case(([(3, 2), (3, 2), (3, 2)],), description="three 3x3 layers, each with stride 2"),
+        Case(([],), description="no layer at all"),
     ]
     for _ in range(4):
-        N, C, H, W = rng.integers(1, 6, size=4)
-        cases.append(Case((rng.standard_normal((N, C, H, W)),), description="random (seeded)"))
+        depth = int(rng.integers(1, 7))
+        layers = [(int(rng.integers(1, 8)), int(rng.integers(1, 4))) for _ in range(depth)]
+        cases.append(Case((layers,), description="random stack (seeded)"))
     return cases
 
 
-def _global_flat(x):  # forgot to keep the two spatial axes
-    return x.mean(axis=(2, 3))
+def _rf_no_jump(layers):  # every layer adds k - 1, whatever the strides below it
+    return 1 + sum(k - 1 for k, _ in layers)
 
 
-def _global_wrong_axes(x):  # averaged over batch and channels
-    return x.mean(axis=(0, 1), keepdims=True)
+def _rf_own_stride(layers):  # multiplied the jump by the layer's own stride before adding
+    size, jump = 1, 1
+    for k, s in layers:
+        jump *= s
+        size += (k - 1) * jump
+    return size
 
 
-def _global_all(x):  # one number for everything
-    return np.full((x.shape[0], x.shape[1], 1, 1), x.mean())
+def _rf_product(layers):  # kernels multiplied
+    size = 1
+    for k, _ in layers:
+        size *= k
+    return size
 
 
 register(Exercise(
-    id="pooling.global-avg-pool",
-    title="Global average pooling",
+    id="pooling.receptive-field",
+    title="Receptive field through convolutions and poolings",
     chapter=CHAPTER,
     kind="function",
-    prompt="Write global_avg_pool(x) for a batch x of shape (N, C, H, W): the mean of every "
-           "feature map, returned with shape (N, C, 1, 1) as PyTorch's AdaptiveAvgPool2d(1).",
-    reference=global_avg_pool,
-    cases=_global_cases,
+    prompt="Write receptive_field(layers): the receptive field, in input pixels along one axis, "
+           "of one unit after a stack of layers given as a list of (kernel_size, stride) pairs, "
+           "first layer first. A pooling window counts like a convolution kernel (no padding "
+           "or dilation here: they move the field, not its size). Return an int; an empty "
+           "stack sees 1 pixel.",
+    reference=receptive_field,
+    cases=_rf_cases,
     hints=[
-        "One number per (image, channel) pair: average over the last two axes only.",
-        "x.mean(axis=(2, 3), keepdims=True) keeps the shape (N, C, 1, 1).",
+        "Keep two numbers: the receptive field R (starts at 1) and the jump J, the distance in "
+        "input pixels between neighbouring units of the current layer (starts at 1).",
+        "A layer with kernel k spans k units of the layer below, k - 1 jumps: R += (k - 1) * J. "
+        "Then its stride spreads its own units further apart: J *= s.",
     ],
     mistakes=[
-        Mistake("dropped axes", "Your output has shape (N, C): keep the two spatial axes of size 1 "
-                "(keepdims=True), so the result is still an NCHW batch.", wrong=_global_flat),
-        Mistake("wrong axes", "You averaged over the batch and channel axes (0, 1); the spatial "
-                "axes are 2 and 3 in NCHW.", wrong=_global_wrong_axes),
-        Mistake("one mean", "Every value of your output is the same: you averaged over the whole "
-                "batch. Each image and channel gets its own mean.", wrong=_global_all),
+        Mistake("no jump", "You added k - 1 per layer as if every stride were 1. After a stride-2 "
+                "layer (a 2x2 pooling, say) neighbouring units are 2 input pixels apart, so a "
+                "later kernel's k - 1 steps cover (k - 1) * J pixels, J the product of the "
+                "strides BELOW it.", wrong=_rf_no_jump),
+        Mistake("own stride", "You multiplied the jump by a layer's own stride before adding its "
+                "kernel; a layer's stride only spreads its own outputs, so it affects the layers "
+                "above it: add (k - 1) * J first, then J *= s.", wrong=_rf_own_stride),
+        Mistake("product", "Kernel sizes do not multiply: two 3x3 layers see 5x5, not 9x9. Each "
+                "layer adds (k - 1) * J.", wrong=_rf_product),
     ],
     examples_wrong=[
-        (_global_flat, "keepdims"),
-        (_global_wrong_axes, "spatial"),
-        (_global_all, "own mean"),
+        (_rf_no_jump, "BELOW"),
+        (_rf_own_stride, "add (k - 1) * J first"),
+        (_rf_product, "do not multiply"),
     ],
-    explanation="Global pooling turns every map, whatever its size, into one number: that is "
-                "how a fully convolutional network produces a fixed-size vector from inputs of "
-                "any size.",
+    explanation="Pooling has no weights, but its stride multiplies the jump: every layer after "
+                "a 2x2 pooling grows the receptive field twice as fast. That is how a few "
+                "small kernels with poolings in between come to see the whole digit.",
     solution_code='''\
-def global_avg_pool(x):
-    return x.mean(axis=(2, 3), keepdims=True)
+def receptive_field(layers):
+    size, jump = 1, 1
+    for kernel_size, stride in layers:
+        size += (kernel_size - 1) * jump   # k - 1 steps of the layer below
+        jump *= stride                     # then this layer's units are stride times further apart
+    return size
 ''',
 ))
 

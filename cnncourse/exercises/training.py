@@ -201,69 +201,111 @@ def adam_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
 ))
 
 
-# --------------------------------------------------------------------------- training.confusion-matrix
+# --------------------------------------------------------------------------- training.shift-augment
 
-def confusion_matrix(y_true, y_pred, num_classes):
-    """``cm[i, j]`` = number of samples of true class ``i`` predicted as ``j``, shape (C, C), int64."""
-    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)
-    return cm
+def shift_batch(X, dx, dy):
+    """Shift image ``n`` of ``X`` (N, C, H, W) by ``dx[n]`` columns right and ``dy[n]`` rows down,
+    filling with zeros: ``out[n, :, i, j] = X[n, :, i - dy[n], j - dx[n]]`` where that exists."""
+    out = np.zeros_like(X)
+    H, W = X.shape[2:]
+    for n in range(X.shape[0]):
+        a, b = int(dy[n]), int(dx[n])
+        if abs(a) >= H or abs(b) >= W:
+            continue                                   # shifted out of the frame: all zeros
+        out[n, :, max(a, 0):H + min(a, 0), max(b, 0):W + min(b, 0)] = \
+            X[n, :, max(-a, 0):H - max(a, 0), max(-b, 0):W - max(b, 0)]
+    return out
 
 
-def _cm_cases(rng):
+def _shift_case(rng, N, C, H, W, reach, description):
+    X = rng.integers(1, 10, size=(N, C, H, W)).astype(np.float64)
+    dx = rng.integers(-reach, reach + 1, size=N)
+    dy = rng.integers(-reach, reach + 1, size=N)
+    return Case((X, dx, dy), description=description)
+
+
+def _shift_cases(rng):
+    x33 = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
     cases = [
-        Case((np.array([0, 1, 2]), np.array([0, 1, 2]), 3), description="all correct"),
-        Case((np.array([0, 0, 1, 1]), np.array([1, 1, 1, 0]), 2), description="two classes, mistakes"),
-        Case((np.array([0, 0, 2]), np.array([2, 0, 2]), 4), description="a class never seen (3)"),
+        Case((x33, np.array([1]), np.array([0])), description="one 3x3 image, 1 pixel right"),
+        Case((x33, np.array([0]), np.array([-1])), description="1 pixel up"),
+        Case((np.arange(1.0, 13.0).reshape(1, 1, 3, 4), np.array([-2]), np.array([1])),
+             description="non-square 3x4, 2 left and 1 down"),
+        Case((np.arange(1.0, 19.0).reshape(2, 1, 3, 3), np.array([0, 3]), np.array([0, 0])),
+             description="batch 2: no shift, and a shift by the whole width"),
+        Case((np.arange(1.0, 25.0).reshape(1, 2, 3, 4), np.array([1]), np.array([2])),
+             description="2 channels move together"),
     ]
-    for _ in range(4):
-        C = int(rng.integers(2, 6))
-        n = int(rng.integers(5, 30))
-        cases.append(Case((rng.integers(0, C, n), rng.integers(0, C, n), C), description="random (seeded)"))
+    for _ in range(3):
+        N, C = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+        H, W = int(rng.integers(3, 8)), int(rng.integers(3, 8))
+        cases.append(_shift_case(rng, N, C, H, W, 3, "random batch, shifts up to 3 (seeded)"))
     return cases
 
 
-def _cm_transposed(y_true, y_pred, num_classes):
-    return confusion_matrix(y_true, y_pred, num_classes).T.copy()
+def _shift_roll(X, dx, dy):  # np.roll: what leaves one side comes back on the other
+    return np.stack([np.roll(X[n], (int(dy[n]), int(dx[n])), axis=(1, 2)) for n in range(len(X))])
 
 
-def _cm_diagonal_only(y_true, y_pred, num_classes):
-    cm = confusion_matrix(y_true, y_pred, num_classes)
-    return np.diag(np.diag(cm))
+def _shift_reversed(X, dx, dy):  # out[i] = X[i + dy]: moved up and left
+    return shift_batch(X, -np.asarray(dx), -np.asarray(dy))
+
+
+def _shift_swapped(X, dx, dy):  # dx applied to the rows, dy to the columns
+    return shift_batch(X, dy, dx)
 
 
 register(Exercise(
-    id="training.confusion-matrix",
-    title="Confusion matrix",
+    id="training.shift-augment",
+    title="Shift augmentation with zero fill",
     chapter=CHAPTER,
     kind="function",
-    prompt="Write confusion_matrix(y_true, y_pred, num_classes) returning an int array cm of "
-           "shape (num_classes, num_classes) where cm[i, j] counts the samples of TRUE class i "
-           "that were PREDICTED as class j.",
-    reference=confusion_matrix,
-    cases=_cm_cases,
+    prompt="Write shift_batch(X, dx, dy) for a batch X (N, C, H, W) and int arrays dx, dy of "
+           "shape (N,): image n moved dx[n] pixels to the right and dy[n] pixels down "
+           "(negative: left, up), all its channels together, the uncovered pixels filled with "
+           "0: out[n, :, i, j] = X[n, :, i - dy[n], j - dx[n]] where that pixel exists, else 0. "
+           "Return a new array of X's shape and dtype; leave X unchanged.",
+    reference=shift_batch,
+    cases=_shift_cases,
     hints=[
-        "Start from np.zeros((num_classes, num_classes), dtype=int).",
-        "for t, p in zip(y_true, y_pred): cm[t, p] += 1 — rows are the true class.",
+        "Start from out = np.zeros_like(X) and copy one rectangle per image: the part of the "
+        "image that is still inside the frame after the shift.",
+        "For a shift a >= 0 down, rows 0 .. H - a - 1 of the source land on rows a .. H - 1; "
+        "for a < 0 rows -a .. H - 1 land on 0 .. H + a - 1. The same for columns with dx. A "
+        "shift of H or more leaves nothing.",
     ],
     mistakes=[
-        Mistake("transposed", "Your matrix is transposed: rows are the TRUE class and columns the "
-                "PREDICTED class, cm[true, pred] += 1.", wrong=_cm_transposed),
-        Mistake("diagonal only", "Your matrix only counts correct predictions; every sample adds "
-                "1 to cell [true, predicted], also the wrong ones.", wrong=_cm_diagonal_only),
+        Mistake("roll", "Pixels that leave one side of your image come back on the other: "
+                "np.roll wraps around. A shifted digit must leave zeros behind (the canvas "
+                "outside the image is empty), so copy the part that stays inside the frame.",
+                wrong=_shift_roll),
+        Mistake("reversed", "Your images move the opposite way: a positive dx moves the content "
+                "to the RIGHT, so out[:, :, :, dx:] = X[:, :, :, :W - dx].", wrong=_shift_reversed),
+        Mistake("swapped", "You moved the rows by dx and the columns by dy: dx is horizontal "
+                "(the last axis, W), dy vertical (axis 2, H).", wrong=_shift_swapped),
     ],
     examples_wrong=[
-        (_cm_transposed, "TRUE class"),
-        (_cm_diagonal_only, "also the wrong ones"),
+        (_shift_roll, "np.roll wraps"),
+        (_shift_reversed, "opposite way"),
+        (_shift_swapped, "dx is horizontal"),
     ],
-    explanation="Each row shows where the samples of one class ended up: the diagonal are the "
-                "correct ones, and an off-diagonal cell (i, j) says how often i was mistaken for j.",
+    explanation="Augmentation shows the network the variation it should ignore. A convolution is "
+                "equivariant to shifts that keep the content inside the frame, but the dense "
+                "head is not: shifted copies of the training digits teach the whole network "
+                "to tolerate small moves. Wrap-around would teach it something false: digits "
+                "are not periodic.",
     solution_code='''\
-def confusion_matrix(y_true, y_pred, num_classes):
-    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
-    for t, p in zip(y_true, y_pred):
-        cm[t, p] += 1
-    return cm
+def shift_batch(X, dx, dy):
+    out = np.zeros_like(X)
+    H, W = X.shape[2:]
+    for n in range(X.shape[0]):
+        a, b = int(dy[n]), int(dx[n])
+        if abs(a) >= H or abs(b) >= W:
+            continue  # shifted out of the frame: all zeros
+        # destination rows/columns <- source rows/columns that stay inside the frame
+        out[n, :, max(a, 0):H + min(a, 0), max(b, 0):W + min(b, 0)] = \\
+            X[n, :, max(-a, 0):H - max(a, 0), max(-b, 0):W - max(b, 0)]
+    return out
 ''',
 ))
 

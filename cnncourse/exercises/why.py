@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view as _windows
 
 from ._core import Case, Exercise, Mistake, register
 
@@ -171,57 +172,84 @@ def conv_params(C_in, C_out, kH, kW):
 ))
 
 
-# --------------------------------------------------------------------------- why.unshared-params
+# --------------------------------------------------------------------------- why.locally-connected
 
-def unshared_params(H_out, W_out, M):
-    """Weights of a locally connected layer (no sharing): an H_out x W_out map, M x M fields."""
-    return H_out * W_out * M * M
+def locally_connected(x, w):
+    """A locally connected layer (no weight sharing) on one map: x (H, W), w (H_out, W_out, M, M)
+    with H_out = H - M + 1; ``out[i, j] = sum(x[i:i+M, j:j+M] * w[i, j])``."""
+    M = w.shape[2]
+    return np.einsum("ijuv,ijuv->ij", _windows(x, (M, M)), w)
 
 
-def _unshared_cases(rng):
+def _lc_cases(rng):
+    x33 = np.arange(1.0, 10.0).reshape(3, 3)
+    w_distinct = np.arange(16.0).reshape(2, 2, 2, 2) - 7
     cases = [
-        Case((24, 24, 5), description="a 24x24 map with 5x5 receptive fields"),
-        Case((3, 7, 2), description="non-square map"),
-        Case((10, 4, 1), description="1x1 receptive fields"),
+        Case((x33, w_distinct), description="3x3 map, a different 2x2 kernel at each of 4 positions"),
+        Case((rng.standard_normal((4, 6)), rng.standard_normal((2, 4, 3, 3))),
+             description="non-square 4x6 map, 3x3 patches"),
+        Case((rng.standard_normal((3, 2)), rng.standard_normal((3, 2, 1, 1))),
+             description="1x1 patches: one weight per pixel"),
+        Case((rng.standard_normal((3, 3)), rng.standard_normal((1, 1, 3, 3))),
+             description="one unit that sees the whole map"),
     ]
-    for _ in range(4):
-        cases.append(Case(tuple(int(v) for v in rng.integers(1, 30, size=3)), description="random (seeded)"))
+    for _ in range(3):
+        M = int(rng.integers(1, 4))
+        H, W = M + int(rng.integers(0, 4)), M + int(rng.integers(0, 4))
+        cases.append(Case((rng.standard_normal((H, W)), rng.standard_normal((H - M + 1, W - M + 1, M, M))),
+                          description="random (seeded)"))
     return cases
 
 
+def _lc_shared(x, w):  # one kernel for every position: a convolution
+    M = w.shape[2]
+    return np.einsum("ijuv,uv->ij", _windows(x, (M, M)), w[0, 0])
+
+
+def _lc_flipped(x, w):  # each unit's kernel rotated by 180 degrees
+    return locally_connected(x, w[:, :, ::-1, ::-1])
+
+
 register(Exercise(
-    id="why.unshared-params",
-    title="Local connections without weight sharing",
+    id="why.locally-connected",
+    title="A locally connected layer: local, but not shared",
     chapter=CHAPTER,
     kind="function",
-    prompt="A layer computes an H_out x W_out feature map from a one-channel image; every output "
-           "unit looks at its own M x M patch with its OWN weights (locally connected, no "
-           "sharing, no bias). Write unshared_params(H_out, W_out, M), its number of weights.",
-    reference=unshared_params,
-    cases=_unshared_cases,
+    prompt="Write locally_connected(x, w) for one map x (H, W) and weights w of shape (H_out, "
+           "W_out, M, M), H_out = H - M + 1 and W_out = W - M + 1: output unit (i, j) looks at "
+           "the patch x[i:i+M, j:j+M] with its OWN kernel w[i, j] (no sharing, no bias, no "
+           "flip): out[i, j] = sum(x[i:i+M, j:j+M] * w[i, j]). Return out (H_out, W_out).",
+    reference=locally_connected,
+    cases=_lc_cases,
     hints=[
-        "Each output unit has M * M weights of its own.",
-        "How many output units are there? Not H_out squared: the map need not be square.",
+        "It is the convolution loop with one change: the kernel depends on the output position.",
+        "out = np.zeros((H_out, W_out)); for every (i, j): out[i, j] = np.sum(x[i:i+M, "
+        "j:j+M] * w[i, j]).",
     ],
     mistakes=[
-        Mistake("shared", "That is the count WITH weight sharing (one M x M kernel for the whole "
-                "map). Here every one of the H_out * W_out units has its own M * M weights.",
-                wrong=lambda H_out, W_out, M: M * M),
-        Mistake("square map", "The map has H_out * W_out units, not H_out ** 2: it is not always "
-                "square.", wrong=lambda H_out, W_out, M: H_out * H_out * M * M),
-        Mistake("one weight per unit", "Each unit has M * M weights (a whole patch), not one.",
-                wrong=lambda H_out, W_out, M: H_out * W_out),
+        Mistake("shared", "You used one kernel (w[0, 0]) at every position: that is a "
+                "convolution, the layer WITH weight sharing. Here unit (i, j) has its own "
+                "kernel w[i, j].", wrong=_lc_shared),
+        Mistake("flipped", "You flipped each kernel: the layer multiplies patch and kernel "
+                "element by element as they are (like the book's convolutions, a "
+                "cross-correlation).", wrong=_lc_flipped),
     ],
     examples_wrong=[
-        (lambda H_out, W_out, M: M * M, "WITH weight sharing"),
-        (lambda H_out, W_out, M: H_out * H_out * M * M, "not always square"),
-        (lambda H_out, W_out, M: H_out * W_out * M, "Wrong answer"),
+        (_lc_shared, "its own"),
+        (_lc_flipped, "as they are"),
     ],
-    explanation="H_out * W_out units times M * M weights each: for an N x N map that is the "
-                "N^2 M^2 of the chapter. Sharing one kernel brings it down to M^2.",
+    explanation="A locally connected layer keeps the locality of a convolution but not the "
+                "sharing: H_out * W_out * M * M weights instead of M * M, and a pattern learned "
+                "at one position is unknown at every other one. Sharing is what makes the "
+                "feature map equivariant to shifts.",
     solution_code='''\
-def unshared_params(H_out, W_out, M):
-    return H_out * W_out * M * M
+def locally_connected(x, w):
+    H_out, W_out, M, _ = w.shape
+    out = np.zeros((H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            out[i, j] = np.sum(x[i:i + M, j:j + M] * w[i, j])   # unit (i, j)'s own kernel
+    return out
 ''',
 ))
 

@@ -10,6 +10,7 @@ the slices the naive loops take, im2col/col2im, padding and crop), :mod:`cnncour
 """
 from .conv import *  # noqa: F401,F403
 from .conv_transpose import *  # noqa: F401,F403
+from .conv1d import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .lp_pool import *  # noqa: F401,F403
 from .adaptive_pool import *  # noqa: F401,F403
@@ -21,11 +22,12 @@ from .dropout import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from . import (activation, adaptive_pool, channel_pool, conv, conv_transpose, loss,  # noqa: F401
                lp_pool, norm, pool, window)
-# the modules linear and dropout share their names with their ops (as in torch.nn.functional,
+# the modules conv1d, linear and dropout share their names with their ops (as in torch.nn.functional,
 # ``functional.linear`` is the op); their lists of names are imported under other names
+from .conv1d import __all__ as _conv1d_all
 from .linear import __all__ as _linear_all
 from .dropout import __all__ as _dropout_all
 
-__all__ = (conv.__all__ + conv_transpose.__all__ + pool.__all__ + lp_pool.__all__
+__all__ = (conv.__all__ + _conv1d_all + conv_transpose.__all__ + pool.__all__ + lp_pool.__all__
            + adaptive_pool.__all__ + channel_pool.__all__ + activation.__all__ + loss.__all__
            + _linear_all + _dropout_all + norm.__all__)

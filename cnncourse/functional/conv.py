@@ -35,7 +35,10 @@ import numpy as np
 from ..checks import check_bool, check_cache, check_conv_inputs, check_dout, pair
 from ..checks import reject_unsupported
 from ..geometry import effective_kernel, out_hw, padded_hw, resolve_padding
-from .window import col2im, crop, im2col, pad2d, window_slices
+from ._workspace import chunk_size, workspace
+from .window import col2im_add, crop, im2col_into, pad2d, pad2d_into, window_slices
+
+from . import _workspace
 
 __all__ = [
     "Conv2dCache", "ConvGrads",
@@ -189,18 +192,22 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
                    **unsupported):
     """Fast :func:`conv2d` that also returns the cache the backward needs.
 
-    Builds the im2col matrix ``cols``, shape (C_in*kH*kW, N*H_out*W_out), with a single copy
-    of the strided window view, and computes all outputs with one GEMM
-    ``weight.reshape(C_out, -1) @ cols``.
+    Works through the batch in chunks of about ``_workspace.CHUNK_BYTES`` of im2col columns:
+    for each chunk, one strided copy builds its columns (C_in*kH*kW, B*H_out*W_out) in a reused
+    workspace, one GEMM ``weight.reshape(C_out, -1) @ cols`` computes its outputs, and one pass
+    adds the bias while writing them in NCHW order. Peak memory is one chunk's columns, not
+    the batch's.
 
     Parameters
     ----------
     x, weight, bias, stride, padding, dilation
         As in :func:`conv2d`.
     keep_cols : bool, default True
-        Keep ``cols`` in the cache so that :func:`conv2d_backward` reuses it for ``dweight``.
-        ``False`` stores ``None`` (the backward rebuilds it): use it when no backward follows
-        (eval mode), since ``cols`` is ``kH*kW`` times the size of the input.
+        Keep ``cols`` in the cache so that :func:`conv2d_backward` reuses it for ``dweight``,
+        when the whole batch's columns fit in one chunk (otherwise the backward rebuilds them
+        chunk by chunk, which measures faster than holding a large matrix). ``False`` stores
+        ``None``: use it when no backward follows (eval mode), since ``cols`` is ``kH*kW``
+        times the size of the input.
 
     Returns
     -------
@@ -213,16 +220,40 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
     x, weight, bias, stride, padding, dilation = _conv2d_params(
         fn, x, weight, bias, stride, padding, dilation, unsupported)
     keep_cols = check_bool(keep_cols, fn, "keep_cols")
+    n, c_in, h, w = x.shape
     c_out, _, kh, kw = weight.shape
-    cols = im2col(pad2d(x, padding), (kh, kw), stride, dilation)
-    cache = Conv2dCache(x, weight, bias is not None, stride, padding, dilation,
-                        cols if keep_cols else None)
-    n, _, ho, wo = _conv2d_out_shape(cache)
-    out = weight.reshape(c_out, -1) @ cols                 # (C_out, N*H_out*W_out)
-    if bias is not None:
-        out += bias[:, None]
-    out = np.ascontiguousarray(out.reshape(c_out, n, ho, wo).transpose(1, 0, 2, 3))
+    ho, wo = out_hw((h, w), (kh, kw), stride, padding, dilation)
+    rows, hw = c_in * kh * kw, ho * wo
+    # the whole batch's columns are kept only when they fit in one chunk: a bigger matrix costs
+    # more in fresh pages than rebuilding it chunk by chunk in the backward (measured)
+    keep = keep_cols and rows * n * hw * x.itemsize <= _workspace.CHUNK_BYTES
+    cols_all = np.empty((rows, n * hw), x.dtype) if keep else None
+    step = n if keep else chunk_size(n, rows * hw * x.itemsize)
+    wmat = weight.reshape(c_out, rows)
+    out = np.empty((n, c_out, ho, wo), x.dtype)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        cols = cols_all if keep else workspace("conv.cols", (rows, (stop - start) * hw), x.dtype)
+        _im2col_chunk(x[start:stop], (kh, kw), stride, padding, dilation, (ho, wo), cols)
+        prod = workspace("conv.prod", (c_out, (stop - start) * hw), x.dtype)
+        np.matmul(wmat, cols, out=prod)                    # (C_out, B*H_out*W_out)
+        # (C_out, B, HW) -> (B, C_out, HW), the bias added in the same pass
+        src = prod.reshape(c_out, stop - start, hw).transpose(1, 0, 2)
+        dst = out[start:stop].reshape(stop - start, c_out, hw)
+        if bias is not None:
+            np.add(src, bias[:, None], out=dst)
+        else:
+            dst[...] = src
+    cache = Conv2dCache(x, weight, bias is not None, stride, padding, dilation, cols_all)
     return out, cache
+
+
+def _im2col_chunk(x, kernel, stride, padding, dilation, out_hw_, cols):
+    """im2col of the (unpadded) chunk ``x`` into ``cols``, padding through a workspace."""
+    if any(p for side in padding for p in side):
+        xp = workspace("conv.xp", x.shape[:2] + padded_hw(x.shape[2:], padding), x.dtype)
+        x = pad2d_into(x, padding, xp)
+    return im2col_into(x, kernel, stride, dilation, out_hw_, cols)
 
 
 def conv2d_backward(dout, cache, need_dx=True):
@@ -249,7 +280,9 @@ def conv2d_backward(dout, cache, need_dx=True):
     With ``D = dout`` as a (C_out, N*H_out*W_out) matrix: ``dweight = D @ cols.T`` (the
     cross-correlation of the input with ``dout``), ``dbias = D.sum(axis=1)``, and
     ``dx = col2im(W.T @ D)`` -- the full convolution of ``dout`` with the flipped kernel, i.e.
-    :func:`conv_transpose2d` of ``dout``. ``cols`` is rebuilt when the cache holds None.
+    :func:`conv_transpose2d` of ``dout``. ``cols`` is rebuilt when the cache holds None. The
+    batch is processed in the forward's chunks, with reused workspaces; ``dweight`` sums the
+    chunks' GEMMs.
 
     See Also
     --------
@@ -265,19 +298,33 @@ def conv2d_backward(dout, cache, need_dx=True):
     _, _, ho, wo = shape = _conv2d_out_shape(cache)
     dout = check_dout(dout, fn, shape, x.dtype)
 
-    dmat = dout.transpose(1, 0, 2, 3).reshape(c_out, n * ho * wo)
-    cols = cache.cols
-    if cols is None:
-        cols = im2col(pad2d(x, cache.padding), (kh, kw), cache.stride, cache.dilation)
-    dweight = (dmat @ cols.T).reshape(weight.shape)
-    dbias = dmat.sum(axis=1) if cache.has_bias else None
-    dx = None
-    if need_dx:
-        dcols = weight.reshape(c_out, -1).T @ dmat         # (C_in*kH*kW, N*H_out*W_out)
-        dxp = col2im(dcols, (n, c_in) + padded_hw((h, w), cache.padding), (kh, kw),
-                     cache.stride, cache.dilation, (ho, wo))
-        dx = crop(dxp, cache.padding, (h, w))
-    return ConvGrads(dx, dweight, dbias)
+    rows, hw = c_in * kh * kw, ho * wo
+    (top, _), (left, _) = cache.padding
+    hp, wp = padded_hw((h, w), cache.padding)
+    step = n if cache.cols is not None else chunk_size(n, rows * hw * x.itemsize)
+    wmat = weight.reshape(c_out, rows)
+    dwmat = np.zeros((c_out, rows), dtype=x.dtype)
+    dx = np.empty_like(x) if need_dx else None
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        b = stop - start
+        cols = cache.cols
+        if cols is None:
+            cols = workspace("conv.cols", (rows, b * hw), x.dtype)
+            _im2col_chunk(x[start:stop], (kh, kw), cache.stride, cache.padding, cache.dilation,
+                          (ho, wo), cols)
+        dmat = workspace("conv.dmat", (c_out, b * hw), x.dtype)   # dout as (C_out, B*HW)
+        dmat.reshape(c_out, b, hw)[...] = dout[start:stop].reshape(b, c_out, hw).transpose(1, 0, 2)
+        dwmat += np.matmul(dmat, cols.T)
+        if need_dx:
+            dcols = workspace("conv.dcols", (rows, b * hw), x.dtype)
+            np.matmul(wmat.T, dmat, out=dcols)             # (C_in*kH*kW, B*H_out*W_out)
+            dxp = workspace("conv.dxp", (c_in, b, hp, wp), x.dtype)   # channel-first
+            dxp[...] = 0
+            col2im_add(dcols, dxp, (kh, kw), cache.stride, cache.dilation, (ho, wo))
+            dx[start:stop] = dxp[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+    dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
+    return ConvGrads(dx, dwmat.reshape(weight.shape), dbias)
 
 
 def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1, **unsupported):

@@ -24,7 +24,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..geometry import effective_kernel
 
-__all__ = ["pad2d", "crop", "window_slices", "windows", "offsets", "im2col", "col2im"]
+__all__ = ["pad2d", "crop", "window_slices", "windows", "offsets", "im2col", "col2im",
+           "pad2d_into", "im2col_into", "col2im_add"]
 
 
 def pad2d(x: np.ndarray, padding, value: float = 0.0) -> np.ndarray:
@@ -125,3 +126,49 @@ def col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) -> 
     for k, index in offsets(kernel, stride, out_hw, dilation):
         buf[index] += d6[:, k // kw, k % kw]
     return buf.transpose(1, 0, 2, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# the fast paths' chunked forms: the same matrices, written into buffers the caller owns
+# --------------------------------------------------------------------------------------------
+
+def pad2d_into(x: np.ndarray, padding, out: np.ndarray) -> np.ndarray:
+    """:func:`pad2d` written into ``out`` (shape of the padded ``x``), which may hold garbage:
+    the interior is copied and only the border strips are zeroed."""
+    (top, bottom), (left, right) = padding
+    h, w = x.shape[-2:]
+    out[..., top:top + h, left:left + w] = x
+    if top:
+        out[..., :top, :] = 0
+    if bottom:
+        out[..., top + h:, :] = 0
+    if left:
+        out[..., top:top + h, :left] = 0
+    if right:
+        out[..., top:top + h, left + w:] = 0
+    return out
+
+
+def im2col_into(xp: np.ndarray, kernel, stride, dilation, out_hw, out: np.ndarray) -> np.ndarray:
+    """:func:`im2col` of the padded chunk ``xp`` (B, C, Hp, Wp), written into the C-contiguous
+    ``out`` of shape (C*kH*kW, B*H_out*W_out) with one strided copy (no temporary)."""
+    view = windows(xp, kernel, stride, dilation)[:, :, :out_hw[0], :out_hw[1]]
+    b, c, ho, wo, kh, kw = view.shape
+    if not out.flags.c_contiguous or out.shape != (c * kh * kw, b * ho * wo):
+        raise ValueError(f"im2col_into: out must be C-contiguous with shape "
+                         f"{(c * kh * kw, b * ho * wo)}, got {out.shape}")
+    np.copyto(out.reshape(c, kh, kw, b, ho, wo), view.transpose(1, 4, 5, 0, 2, 3))
+    return out
+
+
+def col2im_add(cols: np.ndarray, buf: np.ndarray, kernel, stride, dilation, out_hw) -> np.ndarray:
+    """Adjoint of :func:`im2col_into`: add the columns (C*kH*kW, B*H_out*W_out) onto ``buf``,
+    a *channel-first* padded chunk (C, B, Hp, Wp), in place: one strided slice-add per kernel
+    offset, as :func:`col2im` (which allocates and zeroes the buffer itself)."""
+    c, b = buf.shape[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    d6 = cols.reshape(c, kh, kw, b, ho, wo)
+    for k, index in offsets(kernel, stride, out_hw, dilation):
+        view = buf[index]
+        view += d6[:, k // kw, k % kw]
+    return buf

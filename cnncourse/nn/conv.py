@@ -7,10 +7,11 @@ from .. import checks
 from ..checks import check_positive_int, pair
 from .. import functional as F
 from ..functional.conv import UNSUPPORTED_CONV
+from ..functional.conv1d import _single
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 
 def _padding(padding, owner: str):
@@ -55,6 +56,73 @@ class _ConvBase(Module):
         out, cache = self._op_forward(x)
         self._push(cache)
         return out
+
+
+class Conv1d(_ConvBase):
+    """1D convolution (cross-correlation) over NCL input: signals and time series.
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size : int
+    stride : int, default 1
+    padding : int, 'valid' or 'same', default 0
+        Zeros added at **each** end.
+    dilation : int, default 1
+    bias : bool, default True
+    rng : int seed, None or numpy.random.Generator
+        PyTorch's default init, ``fan_in = in_channels * kernel_size``.
+    dtype : float dtype, default np.float32
+
+    Attributes
+    ----------
+    weight : Parameter, shape (out_channels, in_channels, kernel_size)
+    bias : Parameter, shape (out_channels,), or None
+
+    Shapes: ``x (N, C_in, L) -> out (N, C_out, L_out)`` with
+    ``L_out = (L + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, bias: bool = True, *, rng=None, dtype=np.float32, **kwargs):
+        super().__init__()
+        name = "Conv1d"
+        checks.reject_unsupported(name, kwargs, _UNSUPPORTED)
+        self.in_channels = check_positive_int(in_channels, name, "in_channels")
+        self.out_channels = check_positive_int(out_channels, name, "out_channels")
+        self.kernel_size = _single(kernel_size, name, "kernel_size", 1)
+        self.stride = _single(stride, name, "stride", 1)
+        self.dilation = _single(dilation, name, "dilation", 1)
+        if isinstance(padding, str):
+            self.padding = _padding(padding, name)
+            if padding == "same" and self.stride != 1:
+                raise ValueError(f"Conv1d: padding='same' needs stride 1, got stride={self.stride}")
+        else:
+            self.padding = _single(padding, name, "padding", 0)
+        bias = checks.check_bool(bias, name, "bias")
+        rng, dtype = checks.as_rng(rng, name), checks.check_floating_dtype(dtype, name)
+        self._init_parameters((self.out_channels, self.in_channels, self.kernel_size), bias,
+                              rng, dtype)
+
+    def _op_forward(self, x):
+        return F.conv1d_forward(x, self.weight.data, None if self.bias is None else self.bias.data,
+                                self.stride, self.padding, self.dilation, keep_cols=self.training)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return self._grads(F.conv1d_backward(dout, self._saved()))
+
+    def _backward_params(self, dout: np.ndarray) -> None:
+        self._grads(F.conv1d_backward(dout, self._saved(), need_dx=False))
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != 0:
+            text += f", padding={self.padding!r}"
+        if self.dilation != 1:
+            text += f", dilation={self.dilation}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
 
 
 class Conv2d(_ConvBase):
