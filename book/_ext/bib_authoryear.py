@@ -7,6 +7,7 @@ with DOI, arXiv and URL links (pybtex's ``unsrt`` formatting). Use it with
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from pybtex.plugin import register_plugin
@@ -52,7 +53,27 @@ class AuthorYearStyle(UnsrtStyle):
     default_sorting_style = "author_year_title"
 
 
+# docutils writes a bibliography as <div role="list" class="citation-list"> whose entries are
+# <div class="citation" role="doc-biblioentry">. DPUB-ARIA 1.1 deprecates doc-biblioentry, and a
+# list whose children are not role="listitem" fails axe's aria-required-children (critical): a
+# screen reader announces an empty list. The entries become list items of that list.
+_ENTRY_ROLE = re.compile(r'(<div class="citation"[^>]*?) role="doc-biblioentry"')
+
+
+def listitem_entries(body: str) -> str:
+    """The page body with every bibliography entry given role="listitem" instead of the
+    deprecated role="doc-biblioentry"."""
+    return _ENTRY_ROLE.sub(r'\1 role="listitem"', body)
+
+
+def _fix_bibliography_roles(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if isinstance(body, str) and 'role="doc-biblioentry"' in body:
+        context["body"] = listitem_entries(body)
+
+
 def setup(app):
+    app.connect("html-page-context", _fix_bibliography_roles)
     register_plugin("pybtex.style.labels", "authoryear", AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
