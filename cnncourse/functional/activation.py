@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_array, check_dout
+from ..checks import check_array, check_dout, is_int
 
 __all__ = [
     "relu", "relu_backward",
@@ -35,7 +35,7 @@ def _check_dout(dout, like: np.ndarray, fn: str) -> np.ndarray:
 
 
 def _check_axis(axis, x: np.ndarray, fn: str) -> int:
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+    if not is_int(axis):
         raise TypeError(f"{fn}: axis must be an int, got {axis!r}")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"{fn}: axis {axis} is out of range for an input with {x.ndim} "

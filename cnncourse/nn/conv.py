@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import checks
+from .. import checks, geometry
 from ..checks import check_positive_int, pair
 from .. import functional as F
 from ..functional.conv import UNSUPPORTED_CONV
@@ -161,8 +161,8 @@ class Conv2d(_ConvBase):
                                              stride, bias, rng, dtype, kwargs)
         self.padding = _padding(padding, name)
         self.dilation = pair(dilation, name, "dilation", 1)
-        if self.padding == "same" and self.stride != (1, 1):
-            raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
+        if isinstance(self.padding, str):   # 'same' needs stride 1: the one rule, in geometry
+            geometry.resolve_padding(self.padding, self.kernel_size, self.stride, self.dilation, name)
         self._init_parameters((self.out_channels, self.in_channels, *self.kernel_size), bias,
                               rng, dtype)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnncourse.checks import is_int
 from cnncourse.viz.pool import POOL_KINDS, pool2d, shift_sensitivity
 from cnncourse.viz.style import MAX_WIDTH_IN
 
@@ -34,7 +35,7 @@ def _as_map(x, cls: str) -> np.ndarray:
 
 
 def _positive_int(value, name: str, cls: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_int(value):
         raise TypeError(f"{cls}.update: {name} must be an int, got {value!r}")
     if value < minimum:
         raise ValueError(f"{cls}.update: {name} must be >= {minimum}, got {value}")
