@@ -297,7 +297,7 @@ class SmoothingExplorer(_ControlExplorer):
                    "the kernel (blue)")
 
     def static_sweep(self):
-        return "width", "kernel width", list(range(1, 24, 2))
+        return "width", "kernel width", list(range(3, 24, 4))   # 6 frames: a page stays light
 
     def __init__(self, clean: np.ndarray, noise: float = 0.3, seed: int = 0, width: int = 9, kind: str = "box"):
         clean = np.asarray(clean, dtype=float)
