@@ -24,6 +24,10 @@ handling, whatever ``np.seterr`` set.
 even a one-line ``while True: pass``, which emits no line events, is stopped). After the
 deadline it raises again on every line the learner's code executes, so a bare ``except:`` retry
 loop cannot swallow it.
+
+About 800 lines, in one module on purpose: both modes share the case protocol, the stop rules
+and the verdict on what an answer did (raised, printed, timed out, was killed); the guarantees
+the how-to-use page states are read off this one file.
 """
 from __future__ import annotations
 

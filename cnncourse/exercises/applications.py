@@ -1,4 +1,8 @@
-"""Exercises of the chapter *What CNNs are used for* (``book/applications.ipynb``)."""
+"""Exercises of the chapter *What CNNs are used for* (``book/applications.ipynb``).
+
+About 520 lines: five exercises, each with its reference, cases, mistakes and worked solution
+together (the layout every chapter's exercise module follows).
+"""
 from __future__ import annotations
 
 import math

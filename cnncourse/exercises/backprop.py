@@ -1,4 +1,9 @@
-"""Exercises of the chapter *Backpropagation through a CNN* (``book/backprop.ipynb``)."""
+"""Exercises of the chapter *Backpropagation through a CNN* (``book/backprop.ipynb``).
+
+About 650 lines, on purpose: each of the chapter's five exercises keeps its reference, cases,
+known mistakes, worked solution and hints side by side, so an author reviews one exercise on
+one screen; splitting them by kind would scatter each exercise over several files.
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -13,6 +13,9 @@ frames. In a notebook the last line of a cell is just::
     animate_conv2d(5, 3, padding=1, stride=2)   # a player: plays in the static book, no kernel
 
 Used by the chapters ``book/convolution`` and ``book/padding-stride``.
+
+About 580 lines: the convolution chapters' figures and their animations; each ``animate_*`` sits
+beside the ``draw_*`` it animates, and every number drawn comes from :mod:`cnncourse.functional`.
 """
 from __future__ import annotations
 
