@@ -90,6 +90,26 @@ def _pad(padding):
     return padding if isinstance(padding, str) else tuple(padding)
 
 
+_LEAF_TYPES = (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid,
+               nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Flatten,
+               nn.Dropout)
+
+
+def _check_convertible(layer, where: str) -> None:
+    """Raise :func:`to_torch`'s TypeError for the first layer with no PyTorch counterpart."""
+    if isinstance(layer, nn.Sequential):
+        for i, child in enumerate(layer):
+            _check_convertible(child, f"{where}.{i}" if where else str(i))
+    elif isinstance(layer, nn.ResidualBlock):
+        _check_convertible(layer.main, f"{where}.main")
+        if layer.shortcut is not None:
+            _check_convertible(layer.shortcut, f"{where}.shortcut")
+    elif type(layer) not in _LEAF_TYPES:
+        raise TypeError(f"to_torch: cannot convert layer {where or '(the model)'} "
+                        f"({type(layer).__name__}): no PyTorch counterpart is known; supported "
+                        f"layers: {', '.join(SUPPORTED)}")
+
+
 def _convert_to(layer, where: str, torch):
     tnn = torch.nn
     if isinstance(layer, nn.Sequential):
@@ -169,9 +189,10 @@ def to_torch(model: nn.Module):
     ImportError
         If PyTorch is not installed.
     """
-    torch = _torch("to_torch")
     if not isinstance(model, nn.Module):
         raise TypeError(f"to_torch: model must be a cnncourse.nn.Module, got {type(model).__name__}")
+    _check_convertible(model, "")      # before importing torch: the same answer with or without it
+    torch = _torch("to_torch")
     out = _convert_to(model, "", torch)
     dtype = _dtype_of(model)
     out = out.double() if dtype == np.float64 else out.float()

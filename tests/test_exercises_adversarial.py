@@ -957,7 +957,11 @@ def _isolated(tmp_path, monkeypatch):
 
 
 def test_every_exercise_has_five_adversarial_answers():
-    assert set(WRONG) == {e.id for e in ALL}
+    # later chapters' files add their own entries to WRONG (whichever ran first in this
+    # process), so compare this file's chapters only; every key must be a registered exercise
+    registered = {e.id: e.chapter for e in exs.exercises()}
+    assert set(WRONG) <= set(registered), set(WRONG) - set(registered)
+    assert {k for k in WRONG if registered[k] in CHAPTERS} == {e.id for e in ALL}
     for ex in ALL:
         assert len(WRONG[ex.id]) >= 5, ex.id
 

@@ -139,7 +139,8 @@ def test_binder_requirements_resolve_for_python_3_11(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
          "--python-version", "3.11", "--only-binary=:all:", "--platform", "manylinux2014_x86_64",
-         "--platform", "manylinux_2_28_x86_64", "-r", str(reqs)],
+         "--platform", "manylinux_2_28_x86_64", "--target", str(tmp_path / "target"),
+         "-r", str(reqs)],   # (pip before 24 takes --platform only with --target; nothing is written)
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
 

@@ -13,7 +13,7 @@ import numpy as np
 from .. import nn
 from ..checks import check_positive_int
 from .player import BookAnimation
-from .style import BOOK_DPI
+from .style import BOOK_DPI, fit_width
 
 __all__ = ["INITS", "init_weight", "activation_statistics", "plot_activation_statistics",
            "animate_activation_histograms"]
@@ -65,7 +65,7 @@ def plot_activation_statistics(stats: dict, ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.8))
+        _, ax = plt.subplots(figsize=(6.4, 3.6))   # the book width (style.MAX_WIDTH_IN)
     markers = "osD^vx"
     for k, (label, ms) in enumerate(stats.items()):
         ax.semilogy(np.arange(1, len(ms) + 1), ms, marker=markers[k % len(markers)], label=label)
@@ -87,7 +87,8 @@ def animate_activation_histograms(activations: dict, *, bins: int = 40, interval
 
     labels = list(activations)
     depth = len(activations[labels[0]])
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.2 * len(labels), 2.8), dpi=dpi, squeeze=False)
+    fig, axes = plt.subplots(1, len(labels), figsize=fit_width(3.2 * len(labels), 2.8), dpi=dpi,
+                             squeeze=False)
     axes = axes[0]
     scale = {k: float(np.sqrt(np.mean(activations[k][0] ** 2))) or 1.0 for k in labels}
 
