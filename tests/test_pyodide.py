@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,3 +308,34 @@ def test_declared_dependencies_admit_what_pyodide_ships():
 def test_report_names_the_versions_it_ran(report):
     print(report["versions"])  # shown with -s: which stack the simulation used
     assert set(report["versions"]) == set(PYODIDE)
+
+
+def _chapter_script(name: str) -> str:
+    """A chapter's code cells as one script (the install cell and IPython magics left out)."""
+    nb = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
+    cells = [c.source for c in nb.cells
+             if c.cell_type == "code" and "cnncourse install cell" not in c.source]
+    lines = [line for src in cells for line in src.splitlines()
+             if not line.lstrip().startswith(("%", "!"))]
+    return ("import sys\nassert sys.platform == 'emscripten'  # the simulation is in force\n"
+            + "\n".join(lines) + "\nprint('CHAPTER OK')\n")
+
+
+@pytest.mark.parametrize("name", ["applications", "modern-cnns"])
+def test_the_new_chapters_run_under_the_simulation(name, tmp_path):
+    """The chapters added after the run-anywhere work execute top to bottom under it."""
+    (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    (tmp_path / "chapter.py").write_text(_chapter_script(name))
+    for folder in ("data", "drive", "mpl"):
+        (tmp_path / folder).mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONSTARTUP") and not k.startswith("CNNCOURSE_")}
+    env.update(PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]), MPLBACKEND="Agg",
+               MPLCONFIGDIR=str(tmp_path / "mpl"), CNNCOURSE_DATA_DIR=str(tmp_path / "data"),
+               SIMULATED_DRIVE=str(tmp_path / "drive"), PYTHONDONTWRITEBYTECODE="1")
+    # build matplotlib's font cache outside the simulation (Pyodide ships it built)
+    subprocess.run([PYTHON, "-c", "import matplotlib.font_manager"], env=env, check=True,
+                   timeout=300)
+    proc = subprocess.run([PYTHON, str(tmp_path / "chapter.py")], env=env, cwd=ROOT / "book",
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "CHAPTER OK" in proc.stdout, proc.stderr[-4000:]
