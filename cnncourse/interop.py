@@ -90,9 +90,23 @@ def _pad(padding):
     return padding if isinstance(padding, str) else tuple(padding)
 
 
-_LEAF_TYPES = (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid,
-               nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Flatten,
-               nn.Dropout)
+# one converter per leaf layer type: (layer, torch.nn) -> the torch layer (weights copied after)
+_TO_TORCH = {
+    nn.Conv2d: lambda l, tnn: tnn.Conv2d(l.in_channels, l.out_channels, l.kernel_size, l.stride,
+                                         _pad(l.padding), l.dilation, bias=l.bias is not None),
+    nn.Linear: lambda l, tnn: tnn.Linear(l.in_features, l.out_features, bias=l.bias is not None),
+    nn.BatchNorm2d: lambda l, tnn: tnn.BatchNorm2d(l.num_features, eps=l.eps, momentum=l.momentum),
+    nn.ReLU: lambda l, tnn: tnn.ReLU(),
+    nn.LeakyReLU: lambda l, tnn: tnn.LeakyReLU(l.negative_slope),
+    nn.Tanh: lambda l, tnn: tnn.Tanh(),
+    nn.Sigmoid: lambda l, tnn: tnn.Sigmoid(),
+    nn.MaxPool2d: lambda l, tnn: tnn.MaxPool2d(l.kernel_size, l.stride, l.padding),
+    nn.AvgPool2d: lambda l, tnn: tnn.AvgPool2d(l.kernel_size, l.stride, l.padding),
+    nn.AdaptiveAvgPool2d: lambda l, tnn: tnn.AdaptiveAvgPool2d(l.output_size),
+    nn.AdaptiveMaxPool2d: lambda l, tnn: tnn.AdaptiveMaxPool2d(l.output_size),
+    nn.Flatten: lambda l, tnn: tnn.Flatten(l.start_dim, l.end_dim),
+    nn.Dropout: lambda l, tnn: tnn.Dropout(l.p),
+}
 
 
 def _check_convertible(layer, where: str) -> None:
@@ -104,7 +118,7 @@ def _check_convertible(layer, where: str) -> None:
         _check_convertible(layer.main, f"{where}.main")
         if layer.shortcut is not None:
             _check_convertible(layer.shortcut, f"{where}.shortcut")
-    elif type(layer) not in _LEAF_TYPES:
+    elif type(layer) not in _TO_TORCH:
         raise TypeError(f"to_torch: cannot convert layer {where or '(the model)'} "
                         f"({type(layer).__name__}): no PyTorch counterpart is known; supported "
                         f"layers: {', '.join(SUPPORTED)}")
@@ -122,38 +136,8 @@ def _convert_to(layer, where: str, torch):
         if layer.shortcut is not None:
             out.shortcut = _convert_to(layer.shortcut, f"{where}.shortcut", torch)
         return out
-    kind = type(layer)
-    if kind is nn.Conv2d:
-        out = tnn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
-                         _pad(layer.padding), layer.dilation, bias=layer.bias is not None)
-    elif kind is nn.Linear:
-        out = tnn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None)
-    elif kind is nn.BatchNorm2d:
-        out = tnn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum)
-    elif kind is nn.ReLU:
-        out = tnn.ReLU()
-    elif kind is nn.LeakyReLU:
-        out = tnn.LeakyReLU(layer.negative_slope)
-    elif kind is nn.Tanh:
-        out = tnn.Tanh()
-    elif kind is nn.Sigmoid:
-        out = tnn.Sigmoid()
-    elif kind is nn.MaxPool2d:
-        out = tnn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
-    elif kind is nn.AvgPool2d:
-        out = tnn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding)
-    elif kind is nn.AdaptiveAvgPool2d:
-        out = tnn.AdaptiveAvgPool2d(layer.output_size)
-    elif kind is nn.AdaptiveMaxPool2d:
-        out = tnn.AdaptiveMaxPool2d(layer.output_size)
-    elif kind is nn.Flatten:
-        out = tnn.Flatten(layer.start_dim, layer.end_dim)
-    elif kind is nn.Dropout:
-        out = tnn.Dropout(layer.p)
-    else:
-        raise TypeError(f"to_torch: cannot convert layer {where or '(the model)'} "
-                        f"({type(layer).__name__}): no PyTorch counterpart is known; supported "
-                        f"layers: {', '.join(SUPPORTED)}")
+    _check_convertible(layer, where)
+    out = _TO_TORCH[type(layer)](layer, tnn)
     state = out.state_dict()
     with torch.no_grad():
         for name, value in layer.state_dict().items():
