@@ -1,28 +1,19 @@
 """Adversarial suite of the chapter *What CNNs are used for*: at least five realistic wrong answers
 per exercise, each rejected and given the targeted hint it must get (``None``: no targeted hint).
-Same structure as tests/test_exercises_adversarial.py (which skips this chapter)."""
+Run through the tests of tests/test_exercises_adversarial.py, whose table this adds to."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pytest
 
 import cnncourse.exercises as exs
+import test_exercises_adversarial as adv
+from test_exercises_adversarial import W
 from cnncourse import detection
 from cnncourse.exercises import check
 from cnncourse.exercises import applications as A
-
-TIMEOUT = 2
-
-
-@dataclass
-class W:
-    what: str
-    answer: Any
-    hint: str | None = None
 
 
 # --------------------------------------------------------------------------- iou
@@ -211,8 +202,9 @@ PCE = [
     W("per-pixel losses, not their mean", _pce_array),
 ]
 
-WRONG = {"applications.iou": IOU, "applications.decode-box": DECODE, "applications.nms": NMS,
+APPLICATIONS = {"applications.iou": IOU, "applications.decode-box": DECODE, "applications.nms": NMS,
          "applications.decoder-size": DSIZE, "applications.pixel-ce": PCE}
+adv.WRONG.update(APPLICATIONS)
 ALL = [e for e in exs.exercises() if e.chapter == "applications"]
 
 
@@ -222,47 +214,20 @@ def _isolated(tmp_path, monkeypatch):
 
 
 def test_every_exercise_of_the_chapter_has_five_adversarial_answers():
-    assert set(WRONG) == {e.id for e in ALL}
+    assert set(APPLICATIONS) == {e.id for e in ALL}
     assert len(ALL) >= 4
     for ex in ALL:
-        assert len(WRONG[ex.id]) >= 5, ex.id
+        assert len(APPLICATIONS[ex.id]) >= 5, ex.id
 
 
 @pytest.mark.parametrize("ex", ALL, ids=[e.id for e in ALL])
 def test_adversarial_answers_are_rejected_with_the_right_hint(ex):
-    problems = []
-    for wrong in WRONG[ex.id]:
-        result = check(ex.id, wrong.answer, record=False, timeout=TIMEOUT)
-        if result.status == "correct":
-            problems.append(f"ACCEPTED {wrong.what!r}:\n{result}")
-            continue
-        if wrong.hint is None and result.hint:
-            problems.append(f"{wrong.what!r}: no targeted hint expected, got {result.hint!r}\n{result}")
-        elif wrong.hint is not None and wrong.hint not in result.hint:
-            problems.append(f"{wrong.what!r}: hint should contain {wrong.hint!r}, got {result.hint!r}\n{result}")
-    assert not problems, "\n\n".join(problems)
+    adv.test_adversarial_answers_are_rejected_with_the_right_hint(ex)
 
 
 @pytest.mark.parametrize("ex", ALL, ids=[e.id for e in ALL])
 def test_each_mistake_differs_from_the_reference_somewhere(ex):
-    import copy
-
-    cases = ex.cases(np.random.default_rng(12345))
-    for mistake in ex.mistakes:
-        if mistake.wrong is None:
-            continue
-        differs = False
-        for case in cases:
-            expected = ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
-            try:
-                with np.errstate(all="ignore"):
-                    got = mistake.wrong(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
-            except Exception:  # noqa: BLE001
-                continue
-            if exs.compare(expected, got, ex.rtol, ex.atol) is not None:
-                differs = True
-                break
-        assert differs, f"{ex.id}: mistake {mistake.name!r} equals the reference on every case"
+    adv.test_each_mistake_differs_from_the_reference_somewhere(ex)
 
 
 @pytest.mark.parametrize("ex", ALL, ids=[e.id for e in ALL])
