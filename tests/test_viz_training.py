@@ -24,6 +24,30 @@ def test_plot_history_single_and_dict():
     assert len(fig.axes[1].lines) == 3
 
 
+
+def test_plot_history_draws_into_given_axes_in_the_book_style():
+    """History.plot(ax) and plot_history(ax=...) are one drawing: same markers, dashes, labels."""
+    import matplotlib.pyplot as plt
+
+    h = History(train_loss=[1.0, 0.5], train_acc=[0.5, 0.8], val_loss=[1.1, 0.7], val_acc=[0.4, 0.7])
+    own = viz.plot_history(h)
+    fig, (a, b) = plt.subplots(1, 2)
+    assert viz.plot_history(h, ax=(a, b)) is fig and fig.axes == [a, b]
+    for mine, ref in zip((a, b), own.axes):
+        assert [(ln.get_linestyle(), ln.get_marker(), list(ln.get_ydata())) for ln in mine.lines] == \
+               [(ln.get_linestyle(), ln.get_marker(), list(ln.get_ydata())) for ln in ref.lines]
+        assert mine.get_ylabel() == ref.get_ylabel()
+    assert [t.get_text() for t in a.get_legend().get_texts()] == ["train", "validation"]
+    _, single = plt.subplots()
+    assert h.plot(single, metric="acc") == [single]
+    assert [list(ln.get_ydata()) for ln in single.lines] == [[0.5, 0.8], [0.4, 0.7]]
+    assert single.lines[1].get_linestyle() == "--" and single.get_ylabel() == "accuracy"
+    with pytest.raises(ValueError, match="plot_history: metric='loss' needs 1 Axes in ax, got 2"):
+        viz.plot_history(h, ax=(a, b), metric="loss")
+    with pytest.raises(ValueError, match="plot_history: metric must be"):
+        viz.plot_history(h, metric="accuracy")
+    plt.close("all")
+
 def test_plot_confusion_matrix_writes_counts():
     cm = np.array([[3, 1], [0, 2]])
     fig = viz.plot_confusion_matrix(cm, ["x", "y"])

@@ -83,28 +83,16 @@ class History:
         axes : list of Axes
             The panels drawn on (loss first).
         """
+        from ..viz import plot_history
+
         if metric not in ("both", "loss", "acc"):
             raise ValueError(f"History.plot: metric must be 'both', 'loss' or 'acc', got {metric!r}")
-        panels = ["loss", "acc"] if metric == "both" else [metric]
-        if ax is None and metric == "both":
-            from ..viz import plot_history
-            return list(plot_history(self).axes)
-        if ax is None:
-            import matplotlib.pyplot as plt
-            _, ax = plt.subplots(figsize=(5, 3.5))
-        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
-        if len(axes) != len(panels):
-            raise ValueError(f"History.plot: metric={metric!r} needs {len(panels)} Axes, "
-                             f"got {len(axes)}")
-        epochs = np.arange(1, self.epochs + 1)
-        for axis, panel in zip(axes, panels):
-            train = self.train_loss if panel == "loss" else self.train_acc
-            val = self.val_loss if panel == "loss" else self.val_acc
-            axis.plot(epochs, train, "o-", label="train")
-            if val:
-                axis.plot(epochs, val, "s--", label="validation")
-            axis.set(xlabel="epoch", ylabel="loss" if panel == "loss" else "accuracy",
-                     title="loss" if panel == "loss" else "accuracy")
-            axis.legend()
-            axis.grid(alpha=0.3)
-        return axes
+        n_panels = 2 if metric == "both" else 1
+        if ax is not None:
+            axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+            if len(axes) != n_panels:
+                raise ValueError(f"History.plot: metric={metric!r} needs {n_panels} Axes, "
+                                 f"got {len(axes)}")
+            plot_history(self, ax=axes, metric=metric)
+            return axes
+        return list(plot_history(self, metric=metric).axes)

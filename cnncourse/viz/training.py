@@ -23,7 +23,8 @@ def _as_dict(histories) -> dict:
     return {"": histories}
 
 
-def plot_history(histories, title: str | None = None, size=(MAX_WIDTH_IN, 3.4)):
+def plot_history(histories, title: str | None = None, size=(MAX_WIDTH_IN, 3.4), *, ax=None,
+                 metric: str = "both"):
     """Learning curves: loss (left) and accuracy (right) per epoch, training solid with circles,
     validation dashed with squares; one colour per run; integer epoch ticks; the legend below the axes.
 
@@ -32,39 +33,65 @@ def plot_history(histories, title: str | None = None, size=(MAX_WIDTH_IN, 3.4)):
     histories : History or dict of str to History
         From :func:`cnncourse.train.fit`; a dict compares several runs (one colour each).
     title : str, optional
+    size : (width, height) in inches, optional
+        Of the new figure; ignored when ``ax`` is given.
+    ax : matplotlib Axes, or a sequence of Axes, optional
+        Where to draw: one Axes per panel (two for ``metric='both'``). ``None``: a new figure
+        with the legend below the panels; given Axes get the legend on the first panel.
+    metric : {'both', 'loss', 'acc'}, default 'both'
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        The figure drawn on; ``fig.axes`` lists the panels (loss first) for a new figure.
     """
     import matplotlib.pyplot as plt
-
-    runs = _as_dict(histories)
     from matplotlib.ticker import MaxNLocator
 
     from .style import MARKERS
 
+    if metric not in ("both", "loss", "acc"):
+        raise ValueError(f"plot_history: metric must be 'both', 'loss' or 'acc', got {metric!r}")
+    panels = ["loss", "acc"] if metric == "both" else [metric]
     runs = _as_dict(histories)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=size, dpi=BOOK_DPI)
+    if ax is None:
+        fig, axes = plt.subplots(1, len(panels), figsize=size, dpi=BOOK_DPI, squeeze=False)
+        axes = list(axes[0])
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) != len(panels):
+            raise ValueError(f"plot_history: metric={metric!r} needs {len(panels)} Axes in ax, "
+                             f"got {len(axes)}")
+        fig = axes[0].figure
+    labels = {"loss": ("cross-entropy loss", "loss"), "acc": ("accuracy", "accuracy")}
     for k, (name, h) in enumerate(runs.items()):
         colour = f"C{k}"
         epochs = np.arange(1, len(h.train_loss) + 1)
         prefix = f"{name} " if name else ""
-        marker = MARKERS[(2 * k) % len(MARKERS)]   # train and validation: a marker of their own per run
-        kw = dict(color=colour, marker=marker, markersize=5)
-        ax_loss.plot(epochs, h.train_loss, ls="-", label=f"{prefix}train", **kw)
-        ax_acc.plot(epochs, h.train_acc, ls="-", **kw)
-        if h.val_loss:
-            kw.update(marker=MARKERS[(2 * k + 1) % len(MARKERS)], mfc="white")
-            ax_loss.plot(epochs, h.val_loss, ls="--", label=f"{prefix}validation", **kw)
-            ax_acc.plot(epochs, h.val_acc, ls="--", **kw)
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(None, 1.0))
-    for ax in (ax_loss, ax_acc):
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    n_items = len(ax_loss.get_lines())
-    fig.legend(loc="lower center", ncols=min(n_items, 2), frameon=False, fontsize=FONT_SIZE)
+        for axis, panel in zip(axes, panels):
+            train = h.train_loss if panel == "loss" else h.train_acc
+            val = h.val_loss if panel == "loss" else h.val_acc
+            # train and validation: a marker of their own per run
+            kw = dict(color=colour, marker=MARKERS[(2 * k) % len(MARKERS)], markersize=5)
+            axis.plot(epochs, train, ls="-", label=f"{prefix}train", **kw)
+            if val:
+                kw.update(marker=MARKERS[(2 * k + 1) % len(MARKERS)], mfc="white")
+                axis.plot(epochs, val, ls="--", label=f"{prefix}validation", **kw)
+    for axis, panel in zip(axes, panels):
+        ylabel, name = labels[panel]
+        axis.set(xlabel="epoch", ylabel=ylabel, title=name)
+        if panel == "acc":
+            axis.set_ylim(None, 1.0)
+        axis.grid(alpha=0.3)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    n_items = len(axes[0].get_lines())
+    if ax is not None:
+        axes[0].legend(fontsize=FONT_SIZE)
+        if title:
+            axes[0].set_title(title)
+        return fig
+    fig.legend(handles=axes[0].get_lines(), loc="lower center", ncols=min(n_items, 2),
+               frameon=False, fontsize=FONT_SIZE)
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.07 * -(-n_items // 2) + 0.04, 1, 1))
