@@ -353,10 +353,10 @@ register(Exercise(
                 "the digit, and that is the Flatten + Linear head's problem: after a shift "
                 "each feature meets the weight of another position, one the head never "
                 "learned for it.", wrong="c"),
-        Mistake("exact", "Nothing guarantees exactly the same predictions: the two 2 x 2 "
-                "poolings with stride 2 see a shift that is not a multiple of their stride as "
-                "a different input (the feature maps are not just moved), so the global max "
-                "changes a little. The curve is nearly flat, not exactly flat.", wrong="d"),
+        Mistake("exact", "Nothing guarantees exactly the same predictions: after the two "
+                "2 x 2 poolings with stride 2, a 2-pixel shift of the input is not a plain "
+                "shift of the pooled maps (their windows now group other pixels), so the global "
+                "max changes a little. The curve is nearly flat, not exactly flat.", wrong="d"),
         Mistake("needs augmentation", "Augmentation is one way to tolerate shifts, but not the "
                 "only one: a global max keeps one number per feature map wherever the feature "
                 "is, so the pooled head copes with shifts it never saw in training.",
