@@ -144,8 +144,8 @@ TRAINING_WHY = {
     "training.shift-curve": [
         W("np.roll image by image", lambda p, X, y, s: _curve(p, X, y, s, move=_roll_per_image),
           "np.roll wraps"),
-        W("cropped X[..., dy:, dx:] (moved up and left)", lambda p, X, y, s: _curve(p, X, y, s, move=_crop_up_left),
-          "wrong way"),
+        W("cropped X[..., dy:, dx:] (moved up and left)",
+          lambda p, X, y, s: _curve(p, X, y, s, move=_crop_up_left), "wrong way"),
         W("the pairs read as (dy, dx)", lambda p, X, y, s: _curve(p, X, y, [(b, a) for a, b in s]),
           "dx is horizontal"),
         W("accuracy in percent", lambda p, X, y, s: _curve(p, X, y, s, scale=100.0)),
