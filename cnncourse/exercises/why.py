@@ -74,48 +74,6 @@ def to_nchw(images):
 ))
 
 
-# --------------------------------------------------------------------------- why.mlp-params
-
-def _mlp_params():
-    """A 32x32 RGB image flattened into a Linear layer with 100 outputs (with bias)."""
-    return 32 * 32 * 3 * 100 + 100
-
-
-register(Exercise(
-    id="why.mlp-params",
-    title="Parameters of a dense layer on pixels",
-    chapter=CHAPTER,
-    kind="value",
-    prompt="A 32x32 RGB image (3 channels) is flattened and fed to a fully connected layer with "
-           "100 output units, with a bias per unit. How many parameters does this one layer have?",
-    answer=_mlp_params,
-    hints=[
-        "Flattened, the image is a vector of 32 * 32 * 3 numbers; every output unit has one "
-        "weight per input number.",
-        "Weights: inputs x outputs. Then add one bias per output unit.",
-    ],
-    mistakes=[
-        Mistake("no bias", "You counted the weights but not the 100 biases.", wrong=32 * 32 * 3 * 100),
-        Mistake("one channel", "An RGB image has 3 numbers per pixel: the input has 32*32*3 "
-                "entries, not 32*32.", wrong=32 * 32 * 100 + 100),
-        Mistake("one channel, no bias", "An RGB image has 3 numbers per pixel (32*32*3 inputs), and "
-                "each of the 100 units also has a bias.", wrong=32 * 32 * 100),
-    ],
-    examples_wrong=[(307200, "biases"), (102500, "3 numbers per pixel"), (3072, "not right")],
-    explanation="32 * 32 * 3 = 3072 inputs, times 100 units = 307,200 weights, plus 100 biases: "
-                "307,300 parameters for one layer that has not yet learned anything about "
-                "images being made of local patches.",
-    solution_code='''\
-# 32 * 32 * 3 inputs, one weight per input and unit, one bias per unit
-answer = 32 * 32 * 3 * 100 + 100
-
-# nn.Linear agrees
-layer = nn.Linear(32 * 32 * 3, 100, rng=np.random.default_rng(0))
-assert answer == sum(p.data.size for p in layer.parameters())
-''',
-))
-
-
 # --------------------------------------------------------------------------- why.conv-params
 
 def conv_params(C_in, C_out, kH, kW):
@@ -250,6 +208,155 @@ def locally_connected(x, w):
         for j in range(W_out):
             out[i, j] = np.sum(x[i:i + M, j:j + M] * w[i, j])   # unit (i, j)'s own kernel
     return out
+''',
+))
+
+
+# --------------------------------------------------------------------------- why.detect-anywhere
+
+def detect_anywhere(x, kernels):
+    """Weight sharing plus a global max: for one map x (H, W) and kernels (K, kh, kw), the largest
+    response of each kernel over every position where it fits, ``max_ij sum(x[i:i+kh, j:j+kw] *
+    kernels[k])`` (valid cross-correlation, no flip, no padding). Returns (K,) float64."""
+    kh, kw = kernels.shape[1:]
+    return np.einsum("ijuv,kuv->kij", _windows(x, (kh, kw)), kernels).max(axis=(1, 2))
+
+
+def _pattern_at(H, W, pattern, i, j):
+    x = np.zeros((H, W))
+    x[i:i + pattern.shape[0], j:j + pattern.shape[1]] = pattern
+    return x
+
+
+def _detect_cases(rng):
+    ell = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])          # a 3x2 'L'
+    kernels = np.stack([ell, ell[:, ::-1], -ell])                  # L, mirrored L, negative L
+    cases = [
+        Case((_pattern_at(6, 7, ell, 1, 1), kernels), description="an L near the top-left corner"),
+        Case((_pattern_at(6, 7, ell, 2, 4), kernels), description="the same L moved down and right"),
+        Case((_pattern_at(4, 7, ell, 0, 0), kernels),
+             description="the L in the corner: a window it needs is cut off"),
+        Case((np.full((3, 4), 2.0), -np.ones((1, 2, 3))),
+             description="every response negative (a 2x3 kernel on a 3x4 map)"),
+        Case((np.arange(12.0).reshape(3, 4), np.arange(6.0).reshape(1, 2, 3) - 2),
+             description="non-square kernel, a ramp image"),
+        Case((rng.standard_normal((4, 4)), rng.standard_normal((2, 4, 4))),
+             description="kernels as large as the map: one position"),
+    ]
+    for _ in range(3):
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        H, W = kh + int(rng.integers(0, 5)), kw + int(rng.integers(0, 5))
+        cases.append(Case((rng.standard_normal((H, W)),
+                           rng.standard_normal((int(rng.integers(1, 5)), kh, kw))),
+                          description="random map and kernels (seeded)"))
+    return cases
+
+
+def _detect_one_place(x, kernels):  # a dense unit: the pattern compared at one fixed place
+    kh, kw = kernels.shape[1:]
+    return np.einsum("uv,kuv->k", x[:kh, :kw], kernels)
+
+
+def _detect_sum(x, kernels):  # global SUM pooling
+    kh, kw = kernels.shape[1:]
+    return np.einsum("ijuv,kuv->kij", _windows(x, (kh, kw)), kernels).sum(axis=(1, 2))
+
+
+def _detect_flipped(x, kernels):  # a true convolution
+    return detect_anywhere(x, kernels[:, ::-1, ::-1])
+
+
+def _detect_padded(x, kernels):  # zero 'same'-style padding: windows that stick out count too
+    kh, kw = kernels.shape[1:]
+    padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    return detect_anywhere(padded, kernels)
+
+
+def _detect_mean(x, kernels):  # global AVERAGE pooling
+    kh, kw = kernels.shape[1:]
+    return np.einsum("ijuv,kuv->kij", _windows(x, (kh, kw)), kernels).mean(axis=(1, 2))
+
+
+def _detect_zero_start(x, kernels):  # the running maximum started at 0
+    return np.maximum(detect_anywhere(x, kernels), 0.0)
+
+
+def _detect_abs(x, kernels):
+    kh, kw = kernels.shape[1:]
+    return np.abs(np.einsum("ijuv,kuv->kij", _windows(x, (kh, kw)), kernels)).max(axis=(1, 2))
+
+
+register(Exercise(
+    id="why.detect-anywhere",
+    title="A detector that finds its pattern anywhere",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write detect_anywhere(x, kernels) for one map x (H, W) and kernels (K, kh, kw): for "
+           "each kernel, slide it over every position where it fits inside x (no padding), "
+           "compute the response sum(x[i:i+kh, j:j+kw] * kernels[k]) (no flip), and keep the "
+           "LARGEST response over all positions. Return the K scores as a float array of "
+           "shape (K,).",
+    reference=detect_anywhere,
+    cases=_detect_cases,
+    hints=[
+        "It is a valid cross-correlation of x with each kernel (the same weights at every "
+        "position: weight sharing), followed by a max over the whole map (global max pooling).",
+        "scores = np.full(K, -np.inf); for every k, i in range(H - kh + 1), j in "
+        "range(W - kw + 1): scores[k] = max(scores[k], np.sum(x[i:i+kh, j:j+kw] * kernels[k])).",
+    ],
+    mistakes=[
+        Mistake("one place", "You compared each kernel with one fixed patch of the image, the "
+                "way a dense unit's weights are tied to fixed pixels: move the pattern and the "
+                "score changes. Slide the kernel over EVERY position and keep the largest "
+                "response.", wrong=_detect_one_place),
+        Mistake("sum", "You added the responses over all positions (a global SUM): it is "
+                "shift-invariant too, but it counts every background window as well; the "
+                "detector keeps the largest response, the global MAX pooling of the chapter's "
+                "CNN.", wrong=_detect_sum),
+        Mistake("mean", "You averaged the responses over all positions (a global AVERAGE): it "
+                "is shift-invariant too, but a small pattern in a large map is diluted by the "
+                "background windows; the detector keeps the largest response (global MAX "
+                "pooling).", wrong=_detect_mean),
+        Mistake("zero start", "Your scores are never below 0: did you start the running "
+                "maximum at 0? When every response is negative the largest one is negative "
+                "too; start from -np.inf (or from the first response).",
+                wrong=_detect_zero_start),
+        Mistake("flipped", "You flipped the kernels (a true convolution): the responses here "
+                "are sum(patch * kernel) with the kernel as it is, like every convolution "
+                "layer in the book (a cross-correlation).", wrong=_detect_flipped),
+        Mistake("padded", "Your windows also stick out of the image over zero padding: only "
+                "positions where the kernel fits wholly inside x count (i from 0 to H - kh, "
+                "j from 0 to W - kw). With all responses negative a window over the padding "
+                "wins wrongly.", wrong=_detect_padded),
+        Mistake("abs", "You kept the largest ABSOLUTE response; a strongly negative response "
+                "means the opposite pattern is there, not this one. Keep the sign: the "
+                "largest value.", wrong=_detect_abs),
+    ],
+    examples_wrong=[
+        (_detect_one_place, "EVERY position"),
+        (_detect_sum, "global SUM"),
+        (_detect_flipped, "as it is"),
+        (_detect_padded, "fits wholly inside"),
+        (_detect_abs, "Keep the sign"),
+    ],
+    explanation="The same kernel at every position (weight sharing) makes the response map "
+                "move with the pattern (equivariance); the max over all positions then forgets "
+                "where it was (invariance). So the score is the same wherever the pattern sits, "
+                "as long as the windows around it stay inside the map: the first two cases give "
+                "the same scores, the L in the corner does not. "
+                "A dense unit, whose weights are tied to pixels, has no such property; that is "
+                "why the MLP of the experiment below misreads shifted shapes.",
+    solution_code='''\
+def detect_anywhere(x, kernels):
+    K, kh, kw = kernels.shape
+    H, W = x.shape
+    scores = np.full(K, -np.inf)
+    for k in range(K):
+        for i in range(H - kh + 1):          # only positions where the kernel fits
+            for j in range(W - kw + 1):
+                response = np.sum(x[i:i + kh, j:j + kw] * kernels[k])
+                scores[k] = max(scores[k], response)
+    return scores
 ''',
 ))
 
