@@ -603,6 +603,8 @@ def _avg_loops(x, dout, k, s, p, *, divide="area", assign=False, step=None, rout
         return dxp[p:-p, p:-p].copy()
     if crop == "bottom-right":
         return dxp[:H, :W].copy()
+    if crop == "none":
+        return dxp
     return dxp[p:p + H, p:p + W].copy()
 
 
@@ -636,6 +638,10 @@ def _avg_crop_minus(x, dout, kernel_size, stride, padding):  # dxp[p:-p, p:-p]: 
 
 def _avg_crop_bottom_right(x, dout, kernel_size, stride, padding):  # padding cut off one side
     return _avg_loops(x, dout, kernel_size, stride, padding, crop="bottom-right")
+
+
+def _avg_no_crop(x, dout, kernel_size, stride, padding):  # the padded dxp returned
+    return _avg_loops(x, dout, kernel_size, stride, padding, crop="none")
 
 
 def _avg_no_step(x, dout, kernel_size, stride, padding):  # windows 1 apart
@@ -685,9 +691,13 @@ register(Exercise(
         Mistake("p:-p", "Your dx is empty on the cases without padding: dxp[p:-p, p:-p] with "
                 "p = 0 is dxp[0:0, 0:0]. Crop with explicit ends, dxp[p:p + H, p:p + W].",
                 wrong=_avg_crop_minus),
-        Mistake("crop one side", "You cut the padding off the bottom and right only; it was "
-                "added on every side, so dx is dxp[p:p + H, p:p + W].",
-                wrong=_avg_crop_bottom_right),
+        Mistake("crop one side", "Your gradients sit p pixels too far up and left: you cut "
+                "the padding off the bottom and right only (or placed the windows on the "
+                "unpadded x). Window (i, j) starts at row i*stride of the PADDED map, and dx is "
+                "dxp[p:p + H, p:p + W].", wrong=_avg_crop_bottom_right),
+        Mistake("no crop", "Your dx has the shape of the padded map: cut the padding off, "
+                "dxp[p:p + H, p:p + W]; its share of the gradient goes nowhere.",
+                wrong=_avg_no_crop),
         Mistake("windows 1 apart", "Your windows start 1 pixel apart: window (i, j) starts at "
                 "row i*stride and column j*stride of the padded map, as in the forward pass.",
                 wrong=_avg_no_step),

@@ -269,6 +269,9 @@ def _pattern_cases(rng):
     edges = np.zeros((4, 9))
     edges[:, :5] = 3.0                      # a strong bright-to-dark edge at column 5 ...
     edges[:, 7:] = 1.0                      # ... and a weak dark-to-bright one at column 7
+    dark = np.zeros((5, 6))
+    dark[1:3, 3:5] = 5.0                    # a bright block ...
+    dark[3, 0] = -1.0                       # ... and one dark pixel
     cases = [
         Case((five, x_filter), description="the worked example: the maximum 4 appears three "
              "times, the first one counts"),
@@ -277,11 +280,13 @@ def _pattern_cases(rng):
         Case((bright, ell[1:].copy()), description="a bright flat patch outscores an exact copy"),
         Case((edges, _SOBEL_X.copy()), description="a strong bright-to-dark edge and a weak "
              "dark-to-bright one"),
+        Case((dark, -np.ones((2, 2))), description="a kernel of negative weights: the darkest "
+             "window, not the brightest"),
         Case((np.array([[0.5, -1.0, 2.0], [3.0, -4.0, 1.0]]), np.array([[-2.0]])),
              description="a 1x1 kernel with a negative weight"),
         Case((np.arange(12.0).reshape(3, 4) % 5, np.ones((1, 3))), description="a 1x3 kernel"),
     ]
-    while len(cases) < 12:
+    while len(cases) < 13:
         H, W = (int(v) for v in rng.integers(3, 9, size=2))
         kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
         x, k = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
