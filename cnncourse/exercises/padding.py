@@ -685,6 +685,6 @@ def output_paddings_for(H, F, P, S, target):
                                           output_padding=a)
         if size == target:
             found.append(a)
-    return found                    # [] when no output_padding reaches target
+    return found        # [] when no output_padding reaches the target
 ''',
 ))
