@@ -230,7 +230,7 @@ ADDED = {
         W("float coordinates", _fp_float),
     ],
     "padding.transpose-scatter": [
-        W("canvas[P:-P, P:-P], empty for P = 0", _sc_minus_p),
+        W("canvas[P:-P, P:-P], empty for P = 0", _sc_minus_p, "explicit ends"),
         W("the direct view with the kernel unrotated", _sc_direct_unrotated, "needs no flip"),
         W("kH used for the columns too", _sc_square_only),
         W("columns 1 apart, rows S apart", _sc_rows_strided_only),

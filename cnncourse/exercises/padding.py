@@ -427,6 +427,12 @@ def _sc_crop_bottom_right(y, k, S, P, a):  # the first H_out rows: cropped at th
     return _canvas(y, k, S, a)[:Ho, :Wo].copy()
 
 
+def _sc_minus_p(y, k, S, P, a):  # canvas[P:-P, P:-P]: right for P > 0, EMPTY for P = 0
+    canvas = _canvas(y, k, S, a)
+    Ho, Wo = _out_hw(y, k, S, 0, a)
+    return canvas[:Ho, :Wo][P:-P, P:-P].copy()
+
+
 def _sc_output_padding_top_left(y, k, S, P, a):  # the a extra rows at the top/left
     Ho, Wo = _out_hw(y, k, S, P, 0)
     core = _canvas(y, k, S, a)[P:P + Ho, P:P + Wo]
@@ -488,6 +494,9 @@ register(Exercise(
         Mistake("crop once", "You cropped the padding at the top and left only: it comes off "
                 "EACH side, canvas[P:P + H_out, P:P + W_out], so the output is 2P smaller than "
                 "the canvas, not P.", wrong=_sc_crop_top_left_only),
+        Mistake("P:-P", "Your output is empty when padding is 0: canvas[P:-P, P:-P] with P = 0 "
+                "is canvas[0:0, 0:0]. Crop with explicit ends, canvas[P:P + H_out, P:P + W_out].",
+                wrong=_sc_minus_p),
         Mistake("crop at the end", "Your output has the right shape but is shifted: you kept "
                 "the first H_out rows, i.e. cropped 2P at the bottom/right. The crop takes P "
                 "from the top and left too: canvas[P:P + H_out, P:P + W_out].",
