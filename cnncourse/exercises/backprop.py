@@ -1,6 +1,6 @@
 """Exercises of the chapter *Backpropagation through a CNN* (``book/backprop.ipynb``).
 
-About 650 lines, on purpose: each of the chapter's five exercises keeps its reference, cases,
+About 850 lines, on purpose: each of the chapter's six exercises keeps its reference, cases,
 known mistakes, worked solution and hints side by side, so an author reviews one exercise on
 one screen; splitting them by kind would scatter each exercise over several files.
 """
@@ -530,6 +530,202 @@ def maxpool_backward(x, dout, kernel_size, stride):
             # += : windows may overlap
             dx[i * s + a, j * s + b] += dout[i, j]
     return dx
+''',
+))
+
+
+# --------------------------------------------------------------------------- backprop.avgpool-backward
+
+def avgpool_backward(x, dout, kernel_size, stride, padding):
+    """Average-pool backward for one map ``x`` (H, W): square windows, zero ``padding`` on each
+    side COUNTED in the average (``count_include_pad=True``, what ``F.avg_pool2d`` computes).
+
+    Each ``dout[i, j]`` is spread as ``dout[i, j] / k**2`` over window (i, j) of the padded
+    map; overlapping windows add up; the padding's share is dropped with the padding.
+    """
+    k, s, p = kernel_size, stride, padding
+    H, W = x.shape
+    dxp = np.zeros((H + 2 * p, W + 2 * p), dtype=np.result_type(x, dout))
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            dxp[i * s:i * s + k, j * s:j * s + k] += dout[i, j] / (k * k)
+    return dxp[p:p + H, p:p + W].copy()
+
+
+def _avg_case(rng, H, W, k, s, p, description, counting=False):
+    x = np.round(rng.standard_normal((H, W)), 1)
+    H_out, W_out = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+    dout = (np.arange(1.0, H_out * W_out + 1).reshape(H_out, W_out) if counting
+            else rng.standard_normal((H_out, W_out)))
+    return Case((x, dout, k, s, p), description=description)
+
+
+def _avg_cases(rng):
+    cases = [
+        _avg_case(rng, 4, 4, 2, 2, 0, "2x2 windows, stride 2: no overlap, no padding", True),
+        _avg_case(rng, 5, 5, 3, 2, 0, "3x3 windows, stride 2: the middle row and column overlap", True),
+        _avg_case(rng, 4, 5, 3, 1, 1, "stride 1, padding 1 ('same'): every pixel in up to 9 windows"),
+        _avg_case(rng, 3, 4, 2, 2, 1, "padding 1 with 2x2 windows: corner windows are 3/4 padding"),
+        _avg_case(rng, 6, 5, 3, 3, 1, "stride 3 = kernel, padding 1, non-square"),
+        _avg_case(rng, 7, 6, 2, 3, 0, "stride 3 > kernel: some pixels are in no window"),
+        _avg_case(rng, 5, 7, 4, 2, 2, "4x4 windows, padding 2"),
+    ]
+    for _ in range(5):
+        k = int(rng.integers(1, 5))
+        s, p = int(rng.integers(1, 4)), int(rng.integers(0, k // 2 + 1))
+        H, W = (int(v) for v in rng.integers(max(1, k - 2 * p), 8, size=2))
+        cases.append(_avg_case(rng, H, W, k, s, p, "random (seeded)"))
+    return cases
+
+
+def _avg_loops(x, dout, k, s, p, *, divide="area", assign=False, step=None, route=None, crop="both"):
+    """The loop solution with one thing changed (the wrong answers below)."""
+    H, W = x.shape
+    step = s if step is None else step
+    xp = np.pad(x, p, constant_values=-np.inf)  # -inf padding: never the maximum
+    real = np.pad(np.ones(x.shape), p)
+    dxp = np.zeros(xp.shape)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            rows, cols = slice(i * step, i * step + k), slice(j * step, j * step + k)
+            g = dout[i, j]
+            if route is not None:
+                window = xp[rows, cols] if route == "max" else real[rows, cols]
+                a, b = np.unravel_index(np.argmax(window), window.shape)
+                dxp[i * step + a, j * step + b] += g
+                continue
+            n = {"area": k * k, "none": 1, "k": k, "real": real[rows, cols].sum()}[divide]
+            if assign:
+                dxp[rows, cols] = g / n
+            else:
+                dxp[rows, cols] += g / n
+    if crop == "minus":
+        return dxp[p:-p, p:-p].copy()
+    if crop == "bottom-right":
+        return dxp[:H, :W].copy()
+    if crop == "none":
+        return dxp
+    return dxp[p:p + H, p:p + W].copy()
+
+
+def _avg_no_division(x, dout, kernel_size, stride, padding):  # sum-pool backward
+    return _avg_loops(x, dout, kernel_size, stride, padding, divide="none")
+
+
+def _avg_divide_by_k(x, dout, kernel_size, stride, padding):  # k instead of k * k
+    return _avg_loops(x, dout, kernel_size, stride, padding, divide="k")
+
+
+def _avg_overwrite(x, dout, kernel_size, stride, padding):  # = instead of +=
+    return _avg_loops(x, dout, kernel_size, stride, padding, assign=True)
+
+
+def _avg_to_max(x, dout, kernel_size, stride, padding):  # routed to the maximum, as max pooling
+    return _avg_loops(x, dout, kernel_size, stride, padding, route="max")
+
+
+def _avg_to_first(x, dout, kernel_size, stride, padding):  # all to the window's first input pixel
+    return _avg_loops(x, dout, kernel_size, stride, padding, route="first")
+
+
+def _avg_count_real(x, dout, kernel_size, stride, padding):  # count_include_pad=False
+    return _avg_loops(x, dout, kernel_size, stride, padding, divide="real")
+
+
+def _avg_crop_minus(x, dout, kernel_size, stride, padding):  # dxp[p:-p, p:-p]: empty for p = 0
+    return _avg_loops(x, dout, kernel_size, stride, padding, crop="minus")
+
+
+def _avg_crop_bottom_right(x, dout, kernel_size, stride, padding):  # padding cut off one side
+    return _avg_loops(x, dout, kernel_size, stride, padding, crop="bottom-right")
+
+
+def _avg_no_crop(x, dout, kernel_size, stride, padding):  # the padded dxp returned
+    return _avg_loops(x, dout, kernel_size, stride, padding, crop="none")
+
+
+def _avg_no_step(x, dout, kernel_size, stride, padding):  # windows 1 apart
+    return _avg_loops(x, dout, kernel_size, stride, padding, step=1)
+
+
+register(Exercise(
+    id="backprop.avgpool-backward",
+    title="Average-pool backward with padding and overlaps",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write avgpool_backward(x, dout, kernel_size, stride, padding) for one map x (H, W) "
+           "average-pooled as F.avg_pool2d does: square k x k windows, `stride` apart, on x "
+           "padded with `padding` zeros on each side, each output the window's sum divided by "
+           "k*k (the padded zeros COUNT in the average: count_include_pad=True, PyTorch's "
+           "default). Return dx (H, W); where windows overlap the gradients add up.",
+    reference=avgpool_backward,
+    cases=_avg_cases,
+    hints=[
+        "Work in the padded map: dxp = np.zeros((H + 2p, W + 2p)); window (i, j) is "
+        "dxp[i*s:i*s + k, j*s:j*s + k].",
+        "Each of the k*k elements of a window contributed 1/(k*k) of its output, padding "
+        "included: dxp[i*s:i*s + k, j*s:j*s + k] += dout[i, j] / (k * k). Use +=: windows "
+        "overlap when the stride is smaller than k.",
+        "Cut the padding off with explicit ends, dxp[p:p + H, p:p + W] (dxp[p:-p, p:-p] is "
+        "empty when p = 0); the padding's share of the gradient is simply dropped.",
+    ],
+    mistakes=[
+        Mistake("no division", "Your gradient is k*k times too large: each output is the "
+                "window's sum DIVIDED by k*k, so every element receives dout[i, j] / (k*k) "
+                "(what you wrote is the backward of sum pooling).", wrong=_avg_no_division),
+        Mistake("divided by k", "You divided by k, not by the window's k*k elements.",
+                wrong=_avg_divide_by_k),
+        Mistake("count non-padding", "You divided by the number of REAL (non-padding) elements "
+                "of each window, i.e. count_include_pad=False. F.avg_pool2d counts the padded "
+                "zeros too: the divisor is always k*k, even for a window that is half padding.",
+                wrong=_avg_count_real),
+        Mistake("overwrite", "Where windows overlap you overwrote (=) instead of adding (+=): "
+                "an element in several windows receives a share of each of their gradients.",
+                wrong=_avg_overwrite),
+        Mistake("to the maximum", "You routed each gradient to its window's maximum, as max "
+                "pooling does. Average pooling uses every element with the same weight 1/(k*k), "
+                "so it SPREADS the gradient over the whole window.", wrong=_avg_to_max),
+        Mistake("to the first", "You gave each window's whole gradient to one element (its "
+                "first input pixel). Every element of the window contributed equally to the "
+                "average, so each receives dout[i, j] / (k*k).", wrong=_avg_to_first),
+        Mistake("p:-p", "Your dx is empty on the cases without padding: dxp[p:-p, p:-p] with "
+                "p = 0 is dxp[0:0, 0:0]. Crop with explicit ends, dxp[p:p + H, p:p + W].",
+                wrong=_avg_crop_minus),
+        Mistake("crop one side", "Your gradients sit p pixels too far up and left: you cut "
+                "the padding off the bottom and right only (or placed the windows on the "
+                "unpadded x). Window (i, j) starts at row i*stride of the PADDED map, and dx is "
+                "dxp[p:p + H, p:p + W].", wrong=_avg_crop_bottom_right),
+        Mistake("no crop", "Your dx has the shape of the padded map: cut the padding off, "
+                "dxp[p:p + H, p:p + W]; its share of the gradient goes nowhere.",
+                wrong=_avg_no_crop),
+        Mistake("windows 1 apart", "Your windows start 1 pixel apart: window (i, j) starts at "
+                "row i*stride and column j*stride of the padded map, as in the forward pass.",
+                wrong=_avg_no_step),
+    ],
+    examples_wrong=[
+        (_avg_no_division, "k*k times too large"),
+        (_avg_count_real, "count_include_pad=False"),
+        (_avg_overwrite, "+="),
+        (_avg_to_max, "SPREADS"),
+        (_avg_crop_minus, "explicit ends"),
+    ],
+    explanation="out[i, j] = (1/k^2) * (sum of window (i, j) of the padded map), a linear "
+                "function in which every window element has the weight 1/k^2. Its gradient "
+                "sends dout[i, j]/k^2 to every element of the window, and an element in several "
+                "windows adds up their shares. The padded zeros get their share too, and it is "
+                "dropped with them, so near a border less than dout[i, j] reaches the input: "
+                "the divisor k^2 does not change at the border (count_include_pad=True).",
+    solution_code='''\
+def avgpool_backward(x, dout, kernel_size, stride, padding):
+    k, s, p = kernel_size, stride, padding
+    H, W = x.shape
+    dxp = np.zeros((H + 2 * p, W + 2 * p))   # the padded map
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            # every element, padding included, had weight 1 / (k * k)
+            dxp[i * s:i * s + k, j * s:j * s + k] += dout[i, j] / (k * k)
+    # explicit ends: dxp[p:-p, p:-p] would be empty for p = 0
+    return dxp[p:p + H, p:p + W]
 ''',
 ))
 

@@ -229,3 +229,169 @@ assert np.max(shift(x)) == np.max(x)   # (c) global max: the same number, invari
 answer = {"a", "b"}
 ''',
 ))
+
+
+# --------------------------------------------------------------------------- first.find-pattern
+
+def find_pattern(x, k):
+    """``(row, col)`` of the top-left corner of the window where the valid cross-correlation of
+    ``x`` with ``k`` is largest (the first such window in row-major order), as two ints."""
+    response = _correlate_valid(x, k)
+    i, j = np.unravel_index(np.argmax(response), response.shape)
+    return (int(i), int(j))
+
+
+_SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+_SOBEL_X.setflags(write=False)
+
+
+def _clear_maximum(x, k, gap=1e-3):
+    r = np.sort(_correlate_valid(x, k).ravel())
+    return r.size == 1 or r[-1] - r[-2] > gap
+
+
+def _pattern_cases(rng):
+    five = np.array([[1, 1, 1, 0, 0],
+                     [0, 1, 1, 1, 0],
+                     [0, 0, 1, 1, 1],
+                     [0, 0, 1, 1, 0],
+                     [0, 1, 1, 0, 0]], dtype=np.float64)
+    x_filter = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+    step = np.zeros((5, 8))
+    step[:, 5:] = 1.0                       # dark left, bright right
+    ell = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    noisy = np.round(rng.uniform(0, 0.3, size=(6, 9)), 2)
+    noisy[2:5, 5:7] += ell                  # the L ...
+    noisy[0:3, 1:3] += 0.9 * ell[::-1, ::-1]  # ... and, a little fainter, the L rotated by 180 degrees
+    bright = np.zeros((5, 6))
+    bright[3:5, 0:2] = ell[1:]              # an exact copy of the pattern ...
+    bright[0:2, 3:5] = 2.0                  # ... and a brighter flat patch
+    edges = np.zeros((4, 9))
+    edges[:, :5] = 3.0                      # a strong bright-to-dark edge at column 5 ...
+    edges[:, 7:] = 1.0                      # ... and a weak dark-to-bright one at column 7
+    dark = np.zeros((5, 6))
+    dark[1:3, 3:5] = 5.0                    # a bright block ...
+    dark[3, 0] = -1.0                       # ... and one dark pixel
+    cases = [
+        Case((five, x_filter), description="the worked example: the maximum 4 appears three "
+             "times, the first one counts"),
+        Case((step, _SOBEL_X.copy()), description="SOBEL_X on a vertical step: two windows tie"),
+        Case((noisy, ell), description="an L and its 180-degree rotation in a noisy, non-square image"),
+        Case((bright, ell[1:].copy()), description="a bright flat patch outscores an exact copy"),
+        Case((edges, _SOBEL_X.copy()), description="a strong bright-to-dark edge and a weak "
+             "dark-to-bright one"),
+        Case((dark, -np.ones((2, 2))), description="a kernel of negative weights: the darkest "
+             "window, not the brightest"),
+        Case((np.array([[0.5, -1.0, 2.0], [3.0, -4.0, 1.0]]), np.array([[-2.0]])),
+             description="a 1x1 kernel with a negative weight"),
+        Case((np.arange(12.0).reshape(3, 4) % 5, np.ones((1, 3))), description="a 1x3 kernel"),
+    ]
+    while len(cases) < 13:
+        H, W = (int(v) for v in rng.integers(3, 9, size=2))
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        x, k = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
+        if kH <= H and kW <= W and _clear_maximum(x, k):
+            cases.append(Case((x, k), description="random (seeded)"))
+    return cases
+
+
+def _fp_argmax(response, last=False):
+    if last:
+        flat = response.size - 1 - int(np.argmax(response.ravel()[::-1]))
+    else:
+        flat = int(np.argmax(response))
+    i, j = np.unravel_index(flat, response.shape)
+    return (int(i), int(j))
+
+
+def _fp_flipped(x, k):  # true convolution: the kernel flipped
+    return _fp_argmax(_correlate_valid(x, k[::-1, ::-1]))
+
+
+def _fp_centre(x, k):  # the window's centre instead of its top-left corner
+    i, j = find_pattern(x, k)
+    return (i + k.shape[0] // 2, j + k.shape[1] // 2)
+
+
+def _fp_swapped(x, k):  # (column, row)
+    i, j = find_pattern(x, k)
+    return (j, i)
+
+
+def _fp_abs(x, k):  # the strongest response of either sign
+    return _fp_argmax(np.abs(_correlate_valid(x, k)))
+
+
+def _fp_ssd(x, k):  # the window closest to the kernel (least squared difference)
+    windows = np.lib.stride_tricks.sliding_window_view(x, k.shape)
+    ssd = ((windows - k) ** 2).sum(axis=(2, 3))
+    return _fp_argmax(-ssd)
+
+
+def _fp_last(x, k):  # the last maximum on ties (a loop with >=)
+    return _fp_argmax(_correlate_valid(x, k), last=True)
+
+
+register(Exercise(
+    id="first.find-pattern",
+    title="Where does the feature map peak?",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write find_pattern(x, k): compute the feature map of the image x (H, W) with the "
+           "kernel k (kH, kW), the valid cross-correlation correlate2d(x, k, mode='valid'), and "
+           "return the position of its LARGEST value as a tuple (row, column) of two ints. That "
+           "position is the top-left corner of the window of x the kernel responds to most. On "
+           "ties, the first one in row-major order (what np.argmax finds).",
+    reference=find_pattern,
+    cases=_pattern_cases,
+    hints=[
+        "feature_map = correlate2d(x, k, mode='valid'); its entry (i, j) is the response to the "
+        "window x[i:i+kH, j:j+kW], so (i, j) is already the window's top-left corner.",
+        "np.argmax(feature_map) is an index into the flattened array (the first maximum); "
+        "np.unravel_index(..., feature_map.shape) turns it into (row, column). Return "
+        "(int(i), int(j)).",
+    ],
+    mistakes=[
+        Mistake("kernel flipped", "You found where the FLIPPED kernel responds most (a true "
+                "convolution, e.g. F.conv2d with k[::-1, ::-1] or scipy.signal.convolve2d). "
+                "The feature map is the cross-correlation: the kernel is used as it is, and it "
+                "responds most to windows that look like k, not like k rotated by 180 degrees.",
+                wrong=_fp_flipped),
+        Mistake("centre", "You returned the window's centre. Entry (i, j) of the valid feature "
+                "map belongs to the window x[i:i+kH, j:j+kW], whose TOP-LEFT corner is (i, j): "
+                "return (i, j) itself.", wrong=_fp_centre),
+        Mistake("swapped", "You returned (column, row): the position is (row, column), rows "
+                "first, as an array index.", wrong=_fp_swapped),
+        Mistake("absolute value", "You took the largest |response|. A strongly NEGATIVE response "
+                "means the window is the kernel's opposite (a bright-to-dark edge for a "
+                "dark-to-bright edge kernel): the largest value is the best match.",
+                wrong=_fp_abs),
+        Mistake("closest window", "You returned the window closest to the kernel (least "
+                "squared difference). The feature map is a dot product: it also grows with the "
+                "window's brightness, so a bright patch can outscore an exact copy. The question "
+                "is where the feature map peaks.", wrong=_fp_ssd),
+        Mistake("last maximum", "On ties you returned the LAST maximum; take the first one in "
+                "row-major order, as np.argmax does (in a loop: update only on a strictly larger "
+                "value, >, not >=).", wrong=_fp_last),
+    ],
+    examples_wrong=[
+        (_fp_flipped, "FLIPPED kernel"),
+        (_fp_centre, "TOP-LEFT"),
+        (_fp_abs, "NEGATIVE"),
+        (_fp_ssd, "brightness"),
+        (_fp_last, "LAST maximum"),
+    ],
+    explanation="Each entry of the feature map is the dot product of the kernel with one window, "
+                "so it is large where the window has large values where the kernel has large "
+                "weights: a dark-to-bright edge for SOBEL_X, an L for an L-shaped kernel. It is a "
+                "dot product, not a distance: it responds to brightness as well as to shape, and "
+                "a kernel's opposite gives a large NEGATIVE response. Entry (i, j) of the valid "
+                "map is the window whose top-left corner is (i, j).",
+    solution_code='''\
+def find_pattern(x, k):
+    feature_map = correlate2d(x, k, mode="valid")
+    # the first maximum, as (row, column) of the window's top-left corner
+    i, j = np.unravel_index(np.argmax(feature_map), feature_map.shape)
+    return (int(i), int(j))
+''',
+))

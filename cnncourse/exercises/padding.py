@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ._core import Case, Exercise, Mistake, register
 
 CHAPTER = "padding-stride"
@@ -331,5 +333,367 @@ answer = 16 * h * h          # 16 channels of 6 x 6
 # the summary of cnncourse's lenet5 agrees
 big = models.summary(models.lenet5(input_size=32, rng=0), (1, 32, 32))
 assert big.layers[6].output_shape == (answer,)     # the Flatten layer
+''',
+))
+
+
+# --------------------------------------------------------------------------- padding.transpose-scatter
+
+def conv_transpose_scatter(y, k, stride, padding, output_padding):
+    """One-channel transposed convolution by scattering, as ``conv_transpose2d`` computes it.
+
+    Every input pixel ``y[i, j]`` paints ``y[i, j] * k`` (no flip) into a canvas with its
+    top-left corner at ``(i*stride, j*stride)``; overlapping copies add up. Then ``padding``
+    rows/columns are cropped from EACH side, and ``output_padding`` extra rows/columns are kept
+    at the bottom/right: ``H_out = (H - 1)*stride - 2*padding + kH + output_padding``.
+    """
+    S, P, a = stride, padding, output_padding
+    (H, W), (kH, kW) = y.shape, k.shape
+    H_out, W_out = (H - 1) * S - 2 * P + kH + a, (W - 1) * S - 2 * P + kW + a
+    canvas = np.zeros(((H - 1) * S + kH + a, (W - 1) * S + kW + a), dtype=np.result_type(y, k))
+    for i in range(H):
+        for j in range(W):
+            canvas[i * S:i * S + kH, j * S:j * S + kW] += y[i, j] * k
+    return canvas[P:P + H_out, P:P + W_out].copy()
+
+
+def _scatter_case(rng, yshape, kshape, S, P, a, description, integers=False):
+    if integers:
+        y = rng.integers(-3, 4, size=yshape).astype(np.float64)
+        k = rng.integers(-3, 4, size=kshape).astype(np.float64)
+    else:
+        y, k = rng.standard_normal(yshape), rng.standard_normal(kshape)
+    return Case((y, k, S, P, a), description=description)
+
+
+def _scatter_cases(rng):
+    cases = [
+        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.arange(1.0, 10.0).reshape(3, 3), 1, 0, 0),
+             description="2x2 input, 3x3 kernel, stride 1: copies overlap"),
+        _scatter_case(rng, (2, 2), (3, 3), 2, 0, 0, "stride 2: copies 2 apart overlap by a row", True),
+        _scatter_case(rng, (2, 3), (3, 3), 2, 1, 1, "stride 2, padding 1, output_padding 1", True),
+        _scatter_case(rng, (3, 2), (2, 3), 3, 0, 2, "stride 3, no overlap, output_padding 2 past the "
+                      "canvas (zeros)"),
+        _scatter_case(rng, (2, 4), (4, 3), 2, 1, 0, "non-square input and kernel, padding 1"),
+        _scatter_case(rng, (3, 3), (3, 3), 3, 2, 1, "stride 3, padding 2, output_padding 1 (a < P)"),
+        _scatter_case(rng, (1, 1), (3, 2), 1, 0, 0, "one pixel paints one copy of the kernel"),
+        _scatter_case(rng, (3, 2), (4, 4), 1, 2, 0, "stride 1, padding 2 on each side"),
+    ]
+    while len(cases) < 13:
+        S = int(rng.integers(1, 4))
+        kH, kW = (int(v) for v in rng.integers(1, 5, size=2))
+        H, W = (int(v) for v in rng.integers(1, 5, size=2))
+        P, a = int(rng.integers(0, min(kH, kW))), int(rng.integers(0, S))
+        if (H - 1) * S - 2 * P + kH + a >= 1 and (W - 1) * S - 2 * P + kW + a >= 1:
+            cases.append(_scatter_case(rng, (H, W), (kH, kW), S, P, a, "random (seeded)"))
+    return cases
+
+
+def _canvas(y, k, S, a, *, step=None, flip=False, assign=False, dilate=1):
+    """The painted canvas, with one thing changed (the wrong answers below)."""
+    step = S if step is None else step
+    k = k[::-1, ::-1] if flip else k
+    (H, W), (kH, kW) = y.shape, k.shape
+    eh, ew = dilate * (kH - 1) + 1, dilate * (kW - 1) + 1
+    size = lambda n, e: max((n - 1) * step + e, (n - 1) * S + e) + a + max(S, dilate) * 4
+    canvas = np.zeros((size(H, eh), size(W, ew)), dtype=np.result_type(y, k))
+    for i in range(H):
+        for j in range(W):
+            rows = slice(i * step, i * step + eh, dilate)
+            cols = slice(j * step, j * step + ew, dilate)
+            if assign:
+                canvas[rows, cols] = y[i, j] * k
+            else:
+                canvas[rows, cols] += y[i, j] * k
+    return canvas
+
+
+def _out_hw(y, k, S, P, a):
+    return (y.shape[0] - 1) * S - 2 * P + k.shape[0] + a, (y.shape[1] - 1) * S - 2 * P + k.shape[1] + a
+
+
+def _sc_no_crop(y, k, S, P, a):  # the whole canvas: padding never cropped
+    Ho, Wo = _out_hw(y, k, S, 0, a)
+    return _canvas(y, k, S, a)[:Ho, :Wo].copy()
+
+
+def _sc_crop_top_left_only(y, k, S, P, a):  # canvas[P:, P:]: the padding cropped once
+    Ho, Wo = _out_hw(y, k, S, 0, a)
+    return _canvas(y, k, S, a)[P:Ho, P:Wo].copy()
+
+
+def _sc_crop_bottom_right(y, k, S, P, a):  # the first H_out rows: cropped at the end only
+    Ho, Wo = _out_hw(y, k, S, P, a)
+    return _canvas(y, k, S, a)[:Ho, :Wo].copy()
+
+
+def _sc_minus_p(y, k, S, P, a):  # canvas[P:-P, P:-P]: right for P > 0, EMPTY for P = 0
+    canvas = _canvas(y, k, S, a)
+    Ho, Wo = _out_hw(y, k, S, 0, a)
+    return canvas[:Ho, :Wo][P:-P, P:-P].copy()
+
+
+def _sc_output_padding_top_left(y, k, S, P, a):  # the a extra rows at the top/left
+    Ho, Wo = _out_hw(y, k, S, P, 0)
+    core = _canvas(y, k, S, a)[P:P + Ho, P:P + Wo]
+    return np.pad(core, ((a, 0), (a, 0)))
+
+
+def _sc_output_padding_zeros(y, k, S, P, a):  # a rows of zeros appended after cropping
+    Ho, Wo = _out_hw(y, k, S, P, 0)
+    core = _canvas(y, k, S, a)[P:P + Ho, P:P + Wo]
+    return np.pad(core, ((0, a), (0, a)))
+
+
+def _sc_flipped(y, k, S, P, a):  # the kernel rotated by 180 degrees before painting
+    Ho, Wo = _out_hw(y, k, S, P, a)
+    return _canvas(y, k, S, a, flip=True)[P:P + Ho, P:P + Wo].copy()
+
+
+def _sc_assign(y, k, S, P, a):  # = instead of +=: overlapping copies overwrite each other
+    Ho, Wo = _out_hw(y, k, S, P, a)
+    return _canvas(y, k, S, a, assign=True)[P:P + Ho, P:P + Wo].copy()
+
+
+def _sc_stride_on_kernel(y, k, S, P, a):  # copies 1 apart, the KERNEL spread S apart
+    Ho, Wo = _out_hw(y, k, S, P, a)
+    return _canvas(y, k, S, a, step=1, dilate=S)[P:P + Ho, P:P + Wo].copy()
+
+
+def _sc_no_output_padding(y, k, S, P, a):  # output_padding ignored
+    Ho, Wo = _out_hw(y, k, S, P, 0)
+    return _canvas(y, k, S, a)[P:P + Ho, P:P + Wo].copy()
+
+
+register(Exercise(
+    id="padding.transpose-scatter",
+    title="A transposed convolution by scattering",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write conv_transpose_scatter(y, k, stride, padding, output_padding) for one channel: "
+           "y (H, W) and k (kH, kW). Every input pixel y[i, j] paints the copy y[i, j] * k into "
+           "a canvas, with its top-left corner at row i*stride and column j*stride; where "
+           "copies overlap they add up. Then crop `padding` rows and columns from EACH side and "
+           "keep `output_padding` extra rows and columns at the bottom and right, so that the "
+           "result has the shape of F.conv_transpose2d's output, H_out = (H - 1)*stride - "
+           "2*padding + kH + output_padding (likewise W_out), and equals it.",
+    reference=conv_transpose_scatter,
+    cases=_scatter_cases,
+    hints=[
+        "Make the canvas big enough for every copy AND the output padding: "
+        "np.zeros(((H - 1)*S + kH + a, (W - 1)*S + kW + a)).",
+        "canvas[i*S:i*S + kH, j*S:j*S + kW] += y[i, j] * k: the positions are S apart, the "
+        "kernel stays as it is (no flip, no gaps), and += adds the overlaps.",
+        "Crop P at the top and left and keep H_out rows: canvas[P:P + H_out, P:P + W_out]. The "
+        "last a rows are canvas rows too (zero only where no copy reached).",
+    ],
+    mistakes=[
+        Mistake("no crop", "You returned the whole canvas: the padding P is cropped from every "
+                "side of it, P rows at the top and P at the bottom (and the same for columns).",
+                wrong=_sc_no_crop),
+        Mistake("crop once", "You cropped the padding at the top and left only: it comes off "
+                "EACH side, canvas[P:P + H_out, P:P + W_out], so the output is 2P smaller than "
+                "the canvas, not P.", wrong=_sc_crop_top_left_only),
+        Mistake("P:-P", "Your output is empty when padding is 0: canvas[P:-P, P:-P] with P = 0 "
+                "is canvas[0:0, 0:0]. Crop with explicit ends, canvas[P:P + H_out, P:P + W_out].",
+                wrong=_sc_minus_p),
+        Mistake("crop at the end", "Your output has the right shape but is shifted: you kept "
+                "the first H_out rows, i.e. cropped 2P at the bottom/right. The crop takes P "
+                "from the top and left too: canvas[P:P + H_out, P:P + W_out].",
+                wrong=_sc_crop_bottom_right),
+        Mistake("output_padding at the top", "You put the output_padding rows at the top/left: "
+                "output_padding adds its a rows and columns at the BOTTOM and RIGHT only (the "
+                "top-left corner stays where the padding crop puts it).",
+                wrong=_sc_output_padding_top_left),
+        Mistake("output_padding zeros", "You appended a rows of zeros after cropping. The a "
+                "extra rows are rows of the canvas that the bottom crop would otherwise remove: "
+                "crop P at the top but only P - a at the bottom (canvas[P:P + H_out]). They are "
+                "zero only where no copy of the kernel reached, e.g. when P = 0.",
+                wrong=_sc_output_padding_zeros),
+        Mistake("kernel flipped", "You rotated the kernel by 180 degrees. Scattering needs no "
+                "flip: each pixel paints y[i, j] * k as it is. The flip belongs to the other "
+                "picture, the direct view that gathers with an ordinary (cross-correlating) "
+                "conv2d; there the kernel must be rotated.", wrong=_sc_flipped),
+        Mistake("assigned", "Where copies overlap you overwrote (=) instead of adding (+=): an "
+                "output pixel reached by several copies is the SUM of their contributions.",
+                wrong=_sc_assign),
+        Mistake("stride on the kernel", "You spread the kernel's taps S apart and moved the "
+                "copies 1 apart: it is the other way round. The stride spaces the POSITIONS of "
+                "the copies (i*S, j*S); each copy is the plain kH x kW kernel.",
+                wrong=_sc_stride_on_kernel),
+        Mistake("no output_padding", "You ignored output_padding: it keeps a extra rows and "
+                "columns at the bottom and right (H_out = (H - 1)S - 2P + kH + a).",
+                wrong=_sc_no_output_padding),
+    ],
+    examples_wrong=[
+        (_sc_no_crop, "whole canvas"),
+        (_sc_crop_top_left_only, "EACH side"),
+        (_sc_flipped, "needs no flip"),
+        (_sc_assign, "+="),
+        (_sc_output_padding_top_left, "BOTTOM and RIGHT"),
+        (_sc_stride_on_kernel, "POSITIONS"),
+    ],
+    explanation="A transposed convolution is the adjoint of a convolution: where the convolution "
+                "GATHERS a window into one output pixel, the transposed one SCATTERS one input "
+                "pixel onto a window, weighted by the same kernel taps, so no flip appears. "
+                "The padding P of the forward convolution added P rows on each side, so its "
+                "transpose removes them from each side; output_padding keeps a of the bottom "
+                "rows that crop would have removed, to reach the sizes the forward floor merged.",
+    solution_code='''\
+def conv_transpose_scatter(y, k, stride, padding, output_padding):
+    S, P, a = stride, padding, output_padding
+    H, W = y.shape
+    kH, kW = k.shape
+    canvas = np.zeros(((H - 1) * S + kH + a, (W - 1) * S + kW + a))
+    for i in range(H):
+        for j in range(W):
+            # each pixel paints a scaled copy of k, S apart
+            canvas[i * S:i * S + kH, j * S:j * S + kW] += y[i, j] * k
+    H_out = (H - 1) * S - 2 * P + kH + a
+    W_out = (W - 1) * S - 2 * P + kW + a
+    out = canvas[P:P + H_out, P:P + W_out]
+    # conv_transpose2d agrees
+    up = F.conv_transpose2d(y[None, None], k[None, None], stride=S,
+                            padding=P, output_padding=a)
+    assert np.allclose(out, up[0, 0])
+    return out
+''',
+))
+
+
+# --------------------------------------------------------------------------- padding.find-output-padding
+
+def output_paddings_for(H, F, P, S, target):
+    """Every output_padding ``a`` (``0 <= a < S``, increasing) that makes a transposed
+    convolution (input size H, kernel F, padding P, stride S, dilation 1) produce ``target``
+    rows: a list of at most one element, empty when no ``a`` reaches the target. The inverse
+    question of :func:`transposed_output_size`."""
+    a = target - ((H - 1) * S - 2 * P + F)
+    return [a] if 0 <= a < S else []
+
+
+def _fop_cases(rng):
+    cases = [
+        Case((4, 3, 1, 2, 8), description="undo a stride-2 conv 8 -> 4: a = 1"),
+        Case((4, 3, 1, 2, 7), description="undo a stride-2 conv 7 -> 4: a = 0"),
+        Case((3, 3, 0, 3, 11), description="stride 3, the largest a = S - 1"),
+        Case((3, 3, 0, 3, 12), description="one past the largest reachable size: none"),
+        Case((4, 3, 1, 2, 6), description="one below the smallest reachable size: none"),
+        Case((5, 4, 1, 1, 8), description="stride 1: only a = 0 exists"),
+        Case((5, 4, 1, 1, 9), description="stride 1, one past: none"),
+        Case((2, 5, 2, 4, 4), description="stride 4, padding 2: a = 3"),
+        Case((6, 2, 0, 2, 24), description="far too large a target: none"),
+        Case((6, 5, 2, 3, 9), description="far too small a target: none"),
+        Case((3, 3, 1, 2, 9), description="4P past the smallest size, S = 2: none"),
+    ]
+    for _ in range(6):
+        S, F = int(rng.integers(1, 5)), int(rng.integers(1, 6))
+        H, P = int(rng.integers(1, 12)), int(rng.integers(0, (F + 1) // 2))
+        base = (H - 1) * S - 2 * P + F
+        target = max(1, base + int(rng.integers(-2, S + 2)))
+        cases.append(Case((H, F, P, S, target), description="random (seeded)"))
+    return cases
+
+
+def _fop_base(H, F, P, S):
+    return (H - 1) * S - 2 * P + F
+
+
+def _fop_no_range(H, F, P, S, target):  # the difference, whether or not 0 <= a < S
+    return [target - _fop_base(H, F, P, S)]
+
+
+def _fop_forward_remainder(H, F, P, S, target):  # the remainder the forward floor dropped
+    return [(target + 2 * P - F) % S]
+
+
+def _fop_inclusive(H, F, P, S, target):  # 0 <= a <= S
+    a = target - _fop_base(H, F, P, S)
+    return [a] if 0 <= a <= S else []
+
+
+def _fop_clamped(H, F, P, S, target):  # the nearest allowed a instead of none
+    return [min(max(target - _fop_base(H, F, P, S), 0), S - 1)]
+
+
+def _fop_h_times_s(H, F, P, S, target):  # H*S instead of (H - 1)*S
+    a = target - (H * S - 2 * P + F)
+    return [a] if 0 <= a < S else []
+
+
+def _fop_padding_once(H, F, P, S, target):  # - P instead of - 2P
+    a = target - ((H - 1) * S - P + F)
+    return [a] if 0 <= a < S else []
+
+
+def _fop_plus_padding(H, F, P, S, target):  # the padding added as in the forward formula
+    a = target - ((H - 1) * S + 2 * P + F)
+    return [a] if 0 <= a < S else []
+
+
+register(Exercise(
+    id="padding.find-output-padding",
+    title="Which output_padding reaches a target size?",
+    chapter=CHAPTER,
+    kind="function",
+    prompt="Write output_paddings_for(H, F, P, S, target): the list of every output_padding a "
+           "(PyTorch allows 0 <= a < S) that makes a transposed convolution with input size H, "
+           "kernel F, padding P and stride S (dilation 1) produce exactly `target` rows, in "
+           "increasing order; the empty list [] when no allowed a reaches the target.",
+    reference=output_paddings_for,
+    cases=_fop_cases,
+    hints=[
+        "Without output padding the size is (H - 1)*S - 2P + F (the exercise above); a adds a "
+        "rows to that. Solve for a, or try every a in range(S).",
+        "a = target - ((H - 1)*S - 2P + F) is a valid output_padding only when 0 <= a < S: "
+        "return [a] then, and [] otherwise.",
+    ],
+    mistakes=[
+        Mistake("a <= S", "You allowed a = S: output_padding must be SMALLER than the stride "
+                "(0 <= a < S); with a = S the same size comes from H + 1 with a = 0.",
+                wrong=_fop_inclusive),
+        Mistake("no range check", "Your list holds an a outside 0 <= a < S, which PyTorch "
+                "refuses: a target that needs a negative a, or an a >= S, cannot be reached "
+                "(another H can reach it); return [] then.", wrong=_fop_no_range),
+        Mistake("forward remainder", "You took the remainder the forward convolution's floor "
+                "drops, (target + 2P - F) % S. That is the right a only when a convolution maps "
+                "target back to H; for other targets it is a number in range(S) that does not "
+                "give the target. Check that (H - 1)*S - 2P + F + a == target.",
+                wrong=_fop_forward_remainder),
+        Mistake("clamped", "You returned the nearest allowed a, which does not reach the "
+                "target: when no a in range(S) gives exactly `target`, return [].",
+                wrong=_fop_clamped),
+        Mistake("H*S", "You started from H*S: the H input pixels are S apart, so they span "
+                "(H - 1)*S + 1 rows and the size without output padding is (H - 1)*S - 2P + F.",
+                wrong=_fop_h_times_s),
+        Mistake("P once", "You subtracted the padding once: the transposed convolution crops P "
+                "from EACH end, - 2P.", wrong=_fop_padding_once),
+        Mistake("plus padding", "You ADDED the padding, as the forward formula does: the "
+                "transposed convolution undoes the forward padding, so it subtracts 2P.",
+                wrong=_fop_plus_padding),
+    ],
+    examples_wrong=[
+        (_fop_no_range, "outside 0 <= a < S"),
+        (_fop_forward_remainder, "remainder"),
+        (_fop_h_times_s, "(H - 1)*S + 1"),
+        (_fop_padding_once, "EACH end"),
+        (_fop_plus_padding, "ADDED"),
+    ],
+    explanation="The S sizes (H - 1)S - 2P + F + a, a = 0, ..., S - 1, are consecutive, so at "
+                "most one a gives the target: the list has one element or none. They are "
+                "exactly the input sizes that a convolution with kernel F, padding P and "
+                "stride S maps to H (its floor merges them); any other target cannot come out "
+                "of this transposed convolution (a larger one needs a larger H, a smaller one "
+                "a smaller H). PyTorch's ConvTranspose2d(...)(x, output_size=...) does this "
+                "search and raises an error on an empty list.",
+    solution_code='''\
+def output_paddings_for(H, F, P, S, target):
+    found = []
+    for a in range(S):              # PyTorch allows 0 <= a < S
+        size = conv_transpose_output_size(H, F, stride=S, padding=P,
+                                          output_padding=a)
+        if size == target:
+            found.append(a)
+    return found        # [] when no output_padding reaches the target
 ''',
 ))
