@@ -673,49 +673,6 @@ def test_conv2d_one_chunk_equals_naive_in_both_layouts(monkeypatch, stride, padd
                         conv2d_backward_naive(dout, cache))
 
 
-@pytest.mark.parametrize("shape, padding", [
-    ((3, 2, 9, 7), 1), ((2, 3, 8, 8), 0), ((2, 2, 6, 11), (2, 1)), ((4, 1, 5, 4), "same"),
-    ((1, 2, 3, 3), 0),
-], ids=["pad1-odd-sizes", "valid-even", "asym-pad", "same", "one-tile"])
-@pytest.mark.parametrize("keep", ["keep", "rebuild", "chunked"])
-def test_conv2d_winograd_equals_naive(monkeypatch, shape, padding, keep):
-    from cnncourse.functional import _winograd, _workspace
-    from cnncourse.functional import conv as conv_module
-    monkeypatch.setattr(conv_module, "WINOGRAD_MIN_CHANNELS", 1)      # force it
-    if keep != "keep":
-        monkeypatch.setattr(_winograd, "KEEP_BYTES", 0)
-    if keep == "chunked":
-        monkeypatch.setattr(_workspace, "CHUNK_BYTES", 600)           # one image per chunk
-    x, w, b = _conv_data(shape, (3, shape[1], 3, 3), True)
-    out, cache = conv2d_forward(x, w, b, 1, padding)
-    assert (cache.cols is not None) == (keep == "keep")
-    np.testing.assert_allclose(out, conv2d_naive(x, w, b, 1, padding), rtol=RTOL, atol=ATOL)
-    dout = _rng(5).standard_normal(out.shape)
-    _assert_grads_close(conv2d_backward(dout, cache), conv2d_backward_naive(dout, cache))
-    assert conv2d_backward(dout, cache, need_dx=False).dx is None
-    _, free = conv2d_forward(x, w, b, 1, padding, keep_cols=False)
-    assert free.cols is None
-
-
-def test_conv2d_winograd_in_float32_is_within_rounding_of_im2col(monkeypatch):
-    from cnncourse.functional import conv as conv_module
-    rng = np.random.default_rng(7)
-    x = rng.standard_normal((4, 16, 12, 10), dtype=np.float32)
-    w = rng.standard_normal((16, 16, 3, 3), dtype=np.float32)
-    b = rng.standard_normal(16, dtype=np.float32)
-    assert conv_module._winograd_fits(x.shape, w.shape, (1, 1), (1, 1))
-    out, cache = conv2d_forward(x, w, b, padding=1)
-    dout = rng.standard_normal(out.shape, dtype=np.float32)
-    grads = conv2d_backward(dout, cache)
-    monkeypatch.setattr(conv_module, "WINOGRAD_MIN_CHANNELS", 10 ** 9)
-    ref_out, ref_cache = conv2d_forward(x, w, b, padding=1)
-    ref = conv2d_backward(dout, ref_cache)
-    assert out.dtype == grads.dx.dtype == grads.dweight.dtype == np.float32
-    for got, expected in [(out, ref_out), (grads.dx, ref.dx), (grads.dweight, ref.dweight)]:
-        scale = np.abs(expected).max()
-        assert np.abs(got - expected).max() <= 1e-5 * scale
-
-
 def test_conv2d_picks_the_grid_unless_it_wastes_too_much():
     from cnncourse.functional import conv as conv_module
     big = conv_module._grid((32, 64, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))

@@ -40,7 +40,7 @@ from .window import col2im_add, crop, grid_col2im_add, grid_im2col_into, grid_la
 from .window import grid_pad_into, grid_unpad_into, im2col_into, pad2d, pad2d_into
 from .window import window_slices
 
-from . import _winograd, _workspace
+from . import _workspace
 
 __all__ = [
     "Conv2dCache", "ConvGrads",
@@ -231,10 +231,6 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
     n, c_in, h, w = x.shape
     c_out, _, kh, kw = weight.shape
     ho, wo = out_hw((h, w), (kh, kw), stride, padding, dilation)
-    if _winograd_fits(x.shape, weight.shape, stride, dilation):
-        out = np.empty((n, c_out, ho, wo), x.dtype)
-        kept = _winograd.forward(x, weight, bias, padding, out, keep_cols)
-        return out, Conv2dCache(x, weight, bias is not None, stride, padding, dilation, kept)
     grid = _grid(x.shape, (kh, kw), stride, padding, dilation)
     rows, hw = c_in * kh * kw, (ho * wo if grid is None else grid.size)
     # the whole batch's columns are kept only when they fit in one chunk: a bigger matrix costs
@@ -264,18 +260,6 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
             dst[...] = src
     cache = Conv2dCache(x, weight, bias is not None, stride, padding, dilation, cols_all)
     return out, cache
-
-
-#: Winograd's F(2x2, 3x3) (:mod:`cnncourse.functional._winograd`) replaces im2col for 3x3
-#: kernels at stride 1 without dilation when both channel counts are at least this: its 16
-#: GEMMs of (C_out, C_in) @ (C_in, tiles) then dominate its transforms (measured).
-WINOGRAD_MIN_CHANNELS = 16
-
-
-def _winograd_fits(x_shape, w_shape, stride, dilation):
-    return (tuple(w_shape[2:]) == (3, 3) and tuple(stride) == (1, 1)
-            and tuple(dilation) == (1, 1)
-            and min(x_shape[1], w_shape[0]) >= WINOGRAD_MIN_CHANNELS)
 
 
 #: The grid form of im2col (:class:`cnncourse.functional.window.Grid`) is used when it
@@ -352,11 +336,6 @@ def conv2d_backward(dout, cache, need_dx=True):
     c_out, _, kh, kw = weight.shape
     _, _, ho, wo = shape = _conv2d_out_shape(cache)
     dout = check_dout(dout, fn, shape, x.dtype)
-    dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
-    if _winograd_fits(x.shape, weight.shape, cache.stride, cache.dilation):
-        dx = np.empty_like(x) if need_dx else None
-        dweight = _winograd.backward(dout, x, weight, cache.padding, cache.cols, need_dx, dx)
-        return ConvGrads(dx, dweight, dbias)
 
     grid = _grid(x.shape, (kh, kw), cache.stride, cache.padding, cache.dilation)
     rows, hw = c_in * kh * kw, (ho * wo if grid is None else grid.size)
@@ -406,6 +385,7 @@ def conv2d_backward(dout, cache, need_dx=True):
                 dxg[...] = 0
                 grid_col2im_add(dcols, dxg, grid)
                 grid_unpad_into(dxg, cache.padding, grid, dx[start:stop])
+    dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return ConvGrads(dx, dwmat.reshape(weight.shape), dbias)
 
 
