@@ -16,6 +16,12 @@ On top of them: :func:`im2col` (every window copied into a column, the matrix a 
 multiplies), its adjoint :func:`col2im`, and :func:`pad2d`/:func:`crop`, which add and remove
 padding given per side as ``((top, bottom), (left, right))`` (the representation every cache
 stores, see :mod:`cnncourse.geometry`).
+
+The fast conv2d also uses a *grid* form of the same matrix (:class:`Grid`,
+:func:`grid_layout`, :func:`im2col_grid`): with the padded input split into its stride phases
+and flattened channel-first, the rows of every kernel tap are one contiguous slice, so the
+matrix is built by ``kH * kW`` fast copies (and col2im is as many contiguous slice-adds), at
+the price of a few columns that belong to no output pixel.
 """
 from __future__ import annotations
 
