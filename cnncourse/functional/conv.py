@@ -318,9 +318,9 @@ def conv2d_backward(dout, cache, need_dx=True):
     With ``D = dout`` as a (C_out, N*H_out*W_out) matrix: ``dweight = D @ cols.T`` (the
     cross-correlation of the input with ``dout``), ``dbias = D.sum(axis=1)``, and
     ``dx = col2im(W.T @ D)`` -- the full convolution of ``dout`` with the flipped kernel, i.e.
-    :func:`conv_transpose2d` of ``dout``. ``cols`` is rebuilt when the cache holds None (in
-    the grid layout, ``dweight`` is instead one GEMM per kernel tap on the tap's shifted view
-    of the padded chunk, no columns copied). The batch is processed in the forward's chunks,
+    :func:`conv_transpose2d` of ``dout``. ``cols`` is rebuilt when the cache holds None (one
+    GEMM per chunk for ``dweight`` measured steadier, on a shared machine, than one per kernel
+    tap on the shifted views of the grid). The batch is processed in the forward's chunks,
     with reused workspaces; ``dweight`` sums the chunks' GEMMs.
 
     See Also
@@ -348,14 +348,11 @@ def conv2d_backward(dout, cache, need_dx=True):
     for start in range(0, n, step):
         stop = min(n, start + step)
         b = stop - start
-        cols, xg = cache.cols, None
-        if cols is None and grid is None:
+        cols = cache.cols
+        if cols is None:
             cols = workspace("conv.cols", (rows, b * hw), x.dtype)
-            _im2col_chunk(x[start:stop], (kh, kw), cache.stride, cache.padding,
-                          cache.dilation, (ho, wo), cols)
-        elif cols is None:                     # dweight straight from the grid's views
-            xg = workspace("conv.xg", (grid.phases, c_in, b * hw + grid.tail), x.dtype)
-            grid_pad_into(x[start:stop], cache.padding, grid, xg)
+            _cols_chunk(x[start:stop], (kh, kw), cache.stride, cache.padding,
+                        cache.dilation, (ho, wo), grid, cols)
         dmat = workspace("conv.dmat", (c_out, b * hw), x.dtype)   # dout as (C_out, B*HW)
         if grid is None:
             dmat.reshape(c_out, b, hw)[...] = (
@@ -365,13 +362,7 @@ def conv2d_backward(dout, cache, need_dx=True):
             d4[:, :, ho:] = 0
             d4[:, :, :ho, wo:] = 0
             d4[:, :, :ho, :wo] = dout[start:stop].transpose(1, 0, 2, 3)
-        if xg is None:
-            dwmat += np.matmul(dmat, cols.T)
-        else:                                  # tap k: dout @ (its shifted slice).T
-            dw3, tap = dwmat.reshape(c_out, c_in, kh * kw), workspace(
-                "conv.tap", (c_out, c_in), x.dtype)
-            for k, (phase, shift) in enumerate(grid.taps):
-                dw3[:, :, k] += np.matmul(dmat, xg[phase, :, shift:shift + b * hw].T, out=tap)
+        dwmat += np.matmul(dmat, cols.T)
         if need_dx:
             dcols = workspace("conv.dcols", (rows, b * hw), x.dtype)
             np.matmul(wmat.T, dmat, out=dcols)             # (C_in*kH*kW, B*HW)
