@@ -625,7 +625,12 @@ def tiny_chunks(monkeypatch):
     (1, 0, 1), (1, 2, 1), (2, 1, 1), ((2, 1), (0, 2), 1), (1, "same", 2), (3, 1, (2, 1)),
 ], ids=["plain", "pad2", "stride2", "asym-stride-pad", "same-dil2", "stride3-dil"])
 @pytest.mark.parametrize("keep_cols", [True, False], ids=["keep", "rebuild"])
-def test_conv2d_chunked_equals_naive(tiny_chunks, stride, padding, dilation, keep_cols):
+@pytest.mark.parametrize("layout", ["grid", "strided"])
+def test_conv2d_chunked_equals_naive(tiny_chunks, monkeypatch, stride, padding, dilation,
+                                     keep_cols, layout):
+    from cnncourse.functional import conv as conv_module
+    # force one of the two im2col layouts whatever the waste of the grid
+    monkeypatch.setattr(conv_module, "GRID_MAX_WASTE", np.inf if layout == "grid" else 0.0)
     x, w, b = _conv_data((5, 3, 9, 8), (4, 3, 3, 2), True)
     per_image = 3 * 3 * 2 * 8 * 8 * 8                          # >= 1 image of columns per chunk
     assert tiny_chunks.chunk_size(5, per_image) < 5
@@ -648,6 +653,39 @@ def test_conv2d_one_chunk_keeps_cols_in_the_layout_of_window_im2col():
     np.testing.assert_array_equal(cache.cols, im2col(pad2d(x, ((1, 1), (1, 1))), (3, 3), (2, 2)))
 
 
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 1, 1), ((2, 3), 2, (1, 2))])
+@pytest.mark.parametrize("layout", ["grid", "strided"])
+def test_conv2d_one_chunk_equals_naive_in_both_layouts(monkeypatch, stride, padding, dilation,
+                                                       layout):
+    from cnncourse.functional import conv as conv_module
+    from cnncourse.functional.window import im2col, im2col_grid, pad2d
+    monkeypatch.setattr(conv_module, "GRID_MAX_WASTE", np.inf if layout == "grid" else 0.0)
+    x, w, b = _conv_data((3, 2, 9, 7), (4, 2, 3, 2), True)
+    out, cache = conv2d_forward(x, w, b, stride, padding, dilation)
+    np.testing.assert_allclose(out, conv2d_naive(x, w, b, stride, padding, dilation),
+                               rtol=RTOL, atol=ATOL)
+    xp = pad2d(x, cache.padding)
+    kept = (im2col_grid if layout == "grid" else im2col)(xp, (3, 2), cache.stride, cache.dilation)
+    np.testing.assert_array_equal(cache.cols, kept)        # the layout the backward reuses
+    dout = _rng(4).standard_normal(out.shape)
+    _assert_grads_close(conv2d_backward(dout, cache), conv2d_backward_naive(dout, cache))
+    _assert_grads_close(conv2d_backward(dout, cache._replace(cols=None)),
+                        conv2d_backward_naive(dout, cache))
+
+
+def test_conv2d_picks_the_grid_unless_it_wastes_too_much():
+    from cnncourse.functional import conv as conv_module
+    big = conv_module._grid((32, 64, 32, 32), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    assert big is not None and big.waste == 34 * 34 / (32 * 32)
+    assert big.phases == 1 and big.taps[4] == (0, 34 + 1)     # tap (1, 1): one row, one column
+    stride2 = conv_module._grid((32, 32, 32, 32), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1))
+    assert stride2.phases == 4 and stride2.hw == (17, 17)
+    # LeNet's 28x28 -> 28x28 under 5x5, padding 2: 1024 positions for 784 pixels, too many
+    assert conv_module._grid((64, 1, 28, 28), (5, 5), (1, 1), ((2, 2), (2, 2)), (1, 1)) is None
+    # 14x14 -> 10x10 under a 5x5 kernel: the grid would compute 196 positions for 100 pixels
+    assert conv_module._grid((64, 6, 14, 14), (5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1)) is None
+
+
 def test_conv2d_results_never_alias_the_reused_workspaces(tiny_chunks):
     x, w, b = _conv_data((4, 2, 7, 7), (3, 2, 3, 3), True)
     out1, cache1 = conv2d_forward(x, w, b, padding=1)
@@ -665,7 +703,7 @@ def test_workspaces_stay_within_the_chunk_budget():
     x, w, b = _conv_data((64, 4, 20, 20), (8, 4, 3, 3), True, dtype=np.float32)
     out, cache = conv2d_forward(x, w, b, padding=1)
     conv2d_backward(out, cache)
-    # five named buffers (cols, prod, xp, dmat, dcols, dxp), none above the budget
+    # six named buffers (cols, prod, xg or xp, dmat, dcols, dxp), none above the budget
     assert _workspace.pooled_bytes() <= 6 * _workspace.CHUNK_BYTES
     big = _workspace.workspace("test.big", (_workspace.CHUNK_BYTES + 8,), np.uint8)
     assert big.nbytes > _workspace.CHUNK_BYTES

@@ -109,3 +109,40 @@ def test_same_padding_keeps_the_size():
             before, after = G.same_padding(k, d)
             assert after - before in (0, 1)
             assert G.out_length(10 + before + after, k, 1, d) == 10
+
+
+# ------------------------------------------------------------------ the grid form of im2col
+@pytest.mark.parametrize("shape, kernel, stride, dilation", CASES + [
+    pytest.param((2, 3, 8, 8), (4, 4), (2, 2), (1, 1), id="winograd-like-4x4-stride-2"),
+    pytest.param((1, 2, 7, 9), (1, 1), (1, 1), (1, 1), id="1x1"),
+])
+def test_im2col_grid_holds_im2col_in_its_valid_corner(shape, kernel, stride, dilation):
+    xp = np.random.default_rng(3).standard_normal(shape)
+    n, c = shape[:2]
+    ho, wo = G.out_hw(shape[2:], kernel, stride, ((0, 0), (0, 0)), dilation)
+    grid = W.grid_layout(shape[2:], kernel, stride, dilation, (ho, wo))
+    assert grid.hw == (-(-shape[2] // stride[0]), -(-shape[3] // stride[1]))
+    assert grid.waste >= 1
+    cols = W.im2col_grid(xp, kernel, stride, dilation)
+    assert cols.shape == (c * kernel[0] * kernel[1], n * grid.size)
+    corner = cols.reshape(-1, n, *grid.hw)[:, :, :ho, :wo]
+    np.testing.assert_array_equal(corner, W.im2col(xp, kernel, stride, dilation).reshape(-1, n, ho, wo))
+
+
+@pytest.mark.parametrize("shape, kernel, stride, dilation", CASES)
+@pytest.mark.parametrize("padding", [((0, 0), (0, 0)), ((1, 2), (2, 0))], ids=["no-pad", "pad"])
+def test_grid_col2im_is_the_adjoint_of_grid_im2col(shape, kernel, stride, dilation, padding):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape)
+    hp, wp = G.padded_hw(shape[2:], padding)
+    grid = W.grid_layout((hp, wp), kernel, stride, dilation,
+                         G.out_hw(shape[2:], kernel, stride, padding, dilation))
+    n, c = shape[:2]
+    xg = W.grid_pad_into(x, padding, grid, np.full((grid.phases, c, n * grid.size + grid.tail), np.nan))
+    assert np.isfinite(xg).all()                       # every cell written: no stale values
+    back = W.grid_unpad_into(xg, padding, grid, np.empty_like(x))
+    np.testing.assert_array_equal(back, x)             # pad and unpad are inverse
+    cols = W.grid_im2col_into(xg, grid, np.empty((c * kernel[0] * kernel[1], n * grid.size)))
+    r = rng.standard_normal(cols.shape)
+    adj = W.grid_col2im_add(r, np.zeros_like(xg), grid)
+    np.testing.assert_allclose(np.sum(cols * r), np.sum(xg * adj), rtol=1e-12)

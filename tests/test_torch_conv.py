@@ -120,3 +120,28 @@ def test_float32_matches_torch(op):
         reference = _torch_grads(TF.conv_transpose2d, x, w, np.ones(6, np.float32),
                                  np.ones_like(out), **args)
     _compare((out,) + tuple(grads), reference, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("layout", ["strided", "grid"])
+@pytest.mark.parametrize("dtype, rtol, atol", [(np.float64, 1e-10, 1e-12), (np.float32, 1e-4, 1e-3)],
+                         ids=["float64", "float32"])
+@pytest.mark.parametrize("x_shape, stride, padding, dilation", [
+    ((3, 16, 9, 8), 1, 1, 1), ((2, 16, 7, 10), 1, (0, 2), 1), ((2, 16, 9, 8), 2, 1, 1),
+    ((2, 5, 11, 9), (2, 3), (1, 2), (2, 1)),
+], ids=["3x3-pad1", "3x3-pad-0-2", "3x3-stride2", "stride-2-3_dil-2-1"])
+def test_both_fast_layouts_match_torch(monkeypatch, layout, dtype, rtol, atol, x_shape, stride,
+                                       padding, dilation):
+    """The fast conv2d's two im2col layouts (strided copy of every window; the grid of
+    contiguous per-tap slices), each forced, against PyTorch."""
+    from cnncourse.functional import conv as conv_module
+    monkeypatch.setattr(conv_module, "GRID_MAX_WASTE", np.inf if layout == "grid" else 0.0)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((6, x_shape[1], 3, 3)).astype(dtype)
+    b = rng.standard_normal(6).astype(dtype)
+    out, cache = F.conv2d_forward(x, w, b, stride, padding, dilation)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    grads = F.conv2d_backward(dout, cache)
+    reference = _torch_grads(TF.conv2d, x, w, b, dout, stride=stride, padding=padding,
+                             dilation=dilation)
+    _compare((out,) + tuple(grads), reference, rtol=rtol, atol=atol)

@@ -14,9 +14,12 @@ import threading
 import numpy as np
 
 #: Target size in bytes of one chunk's im2col matrix (and the largest buffer kept here).
-#: Measured on the benchmark machine (2 cores, OpenBLAS): 8 MiB chunks are as fast as the whole
-#: batch at once on every benchmark shape and bound the big case's working set.
-CHUNK_BYTES = 8 << 20
+#: Measured on the benchmark machine (2 cores, OpenBLAS, shared with other jobs): 16 MiB chunks
+#: were as fast as 8 MiB ones when the machine was quiet and faster when it was loaded (fewer,
+#: larger GEMMs: each BLAS call is a point where both threads must meet), e.g. the stride-2
+#: benchmark case 36 vs 56 ms at best; the (64, 64, 64, 64) memory case stays under PyTorch's
+#: peak (six named buffers of at most this size are kept between calls).
+CHUNK_BYTES = 16 << 20
 
 _local = threading.local()
 

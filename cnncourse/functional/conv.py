@@ -36,7 +36,9 @@ from ..checks import check_bool, check_cache, check_conv_inputs, check_dout, pai
 from ..checks import reject_unsupported
 from ..geometry import effective_kernel, out_hw, padded_hw, resolve_padding
 from ._workspace import chunk_size, workspace
-from .window import col2im_add, crop, im2col_into, pad2d, pad2d_into, window_slices
+from .window import col2im_add, crop, grid_col2im_add, grid_im2col_into, grid_layout
+from .window import grid_pad_into, grid_unpad_into, im2col_into, pad2d, pad2d_into
+from .window import window_slices
 
 from . import _workspace
 
@@ -61,8 +63,9 @@ class Conv2dCache(NamedTuple):
         Zero padding per side, ``((top, bottom), (left, right))``, already resolved from
         ``'same'``/``'valid'``/int/pair (the representation every cache in
         :mod:`cnncourse.functional` uses; ``'same'`` with an even kernel is asymmetric).
-    cols : ndarray, shape (C_in*kH*kW, N*H_out*W_out) or None
-        The im2col matrix of the forward, reused by the fast backward for ``dweight``;
+    cols : ndarray, shape (C_in*kH*kW, N*H_out*W_out) or (C_in*kH*kW, N*Hg*Wg), or None
+        The im2col matrix of the forward (in the grid layout when the forward used it, see
+        :func:`conv2d_forward`), reused by the fast backward for ``dweight``;
         ``None`` when the forward was told not to keep it (``keep_cols=False``, e.g. in eval
         mode) or the cache comes from elsewhere: the backward then rebuilds it.
     """
@@ -193,10 +196,15 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
     """Fast :func:`conv2d` that also returns the cache the backward needs.
 
     Works through the batch in chunks of about ``_workspace.CHUNK_BYTES`` of im2col columns:
-    for each chunk, one strided copy builds its columns (C_in*kH*kW, B*H_out*W_out) in a reused
-    workspace, one GEMM ``weight.reshape(C_out, -1) @ cols`` computes its outputs, and one pass
-    adds the bias while writing them in NCHW order. Peak memory is one chunk's columns, not
-    the batch's.
+    for each chunk, the columns are built in a reused workspace, one GEMM
+    ``weight.reshape(C_out, -1) @ cols`` computes its outputs, and one pass adds the bias while
+    writing them in NCHW order. Peak memory is one chunk's columns, not the batch's.
+
+    The columns come in one of two layouts (same rows, same GEMM): when the grid of
+    :func:`cnncourse.functional.window.grid_layout` wastes at most :data:`GRID_MAX_WASTE`
+    positions per output pixel, the *grid* form (the padded chunk split into stride phases,
+    one contiguous copy per kernel tap, ``(C_in*kH*kW, B*Hg*Wg)``); otherwise one strided copy
+    of every window (``(C_in*kH*kW, B*H_out*W_out)``, no waste).
 
     Parameters
     ----------
@@ -223,7 +231,8 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
     n, c_in, h, w = x.shape
     c_out, _, kh, kw = weight.shape
     ho, wo = out_hw((h, w), (kh, kw), stride, padding, dilation)
-    rows, hw = c_in * kh * kw, ho * wo
+    grid = _grid(x.shape, (kh, kw), stride, padding, dilation)
+    rows, hw = c_in * kh * kw, (ho * wo if grid is None else grid.size)
     # the whole batch's columns are kept only when they fit in one chunk: a bigger matrix costs
     # more in fresh pages than rebuilding it chunk by chunk in the backward (measured)
     keep = keep_cols and rows * n * hw * x.itemsize <= _workspace.CHUNK_BYTES
@@ -233,19 +242,48 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, *, kee
     out = np.empty((n, c_out, ho, wo), x.dtype)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        cols = cols_all if keep else workspace("conv.cols", (rows, (stop - start) * hw), x.dtype)
-        _im2col_chunk(x[start:stop], (kh, kw), stride, padding, dilation, (ho, wo), cols)
-        prod = workspace("conv.prod", (c_out, (stop - start) * hw), x.dtype)
-        np.matmul(wmat, cols, out=prod)                    # (C_out, B*H_out*W_out)
-        # (C_out, B, HW) -> (B, C_out, HW), the bias added in the same pass
-        src = prod.reshape(c_out, stop - start, hw).transpose(1, 0, 2)
-        dst = out[start:stop].reshape(stop - start, c_out, hw)
+        b = stop - start
+        cols = cols_all if keep else workspace("conv.cols", (rows, b * hw), x.dtype)
+        _cols_chunk(x[start:stop], (kh, kw), stride, padding, dilation, (ho, wo), grid, cols)
+        prod = workspace("conv.prod", (c_out, b * hw), x.dtype)
+        np.matmul(wmat, cols, out=prod)                    # (C_out, B*HW)
+        # (C_out, B, HW) -> (B, C_out, HW) (on the grid: its valid corner), bias in the pass
+        if grid is None:
+            src = prod.reshape(c_out, b, hw).transpose(1, 0, 2)
+            dst = out[start:stop].reshape(b, c_out, hw)
+        else:
+            src = prod.reshape(c_out, b, *grid.hw)[:, :, :ho, :wo].transpose(1, 0, 2, 3)
+            dst = out[start:stop]
         if bias is not None:
-            np.add(src, bias[:, None], out=dst)
+            np.add(src, bias.reshape((c_out,) + (1,) * (src.ndim - 2)), out=dst)
         else:
             dst[...] = src
     cache = Conv2dCache(x, weight, bias is not None, stride, padding, dilation, cols_all)
     return out, cache
+
+
+#: The grid form of im2col (:class:`cnncourse.functional.window.Grid`) is used when it
+#: computes at most this many grid positions per output pixel; beyond, the strided im2col
+#: (no waste, slower copies) measured faster.
+GRID_MAX_WASTE = 1.25
+
+
+def _grid(x_shape, kernel, stride, padding, dilation):
+    """The :class:`Grid` the fast conv2d uses for these sizes, or None for strided im2col."""
+    hp, wp = padded_hw(x_shape[2:], padding)
+    grid = grid_layout((hp, wp), kernel, stride, dilation,
+                       out_hw(x_shape[2:], kernel, stride, padding, dilation))
+    return grid if grid.waste <= GRID_MAX_WASTE else None
+
+
+def _cols_chunk(x, kernel, stride, padding, dilation, out_hw_, grid, cols):
+    """The columns of the (unpadded) chunk ``x`` into ``cols``: grid form when ``grid``."""
+    if grid is None:
+        return _im2col_chunk(x, kernel, stride, padding, dilation, out_hw_, cols)
+    xg = workspace("conv.xg", (grid.phases, x.shape[1], x.shape[0] * grid.size + grid.tail),
+                   x.dtype)
+    grid_pad_into(x, padding, grid, xg)
+    return grid_im2col_into(xg, grid, cols)
 
 
 def _im2col_chunk(x, kernel, stride, padding, dilation, out_hw_, cols):
@@ -280,9 +318,10 @@ def conv2d_backward(dout, cache, need_dx=True):
     With ``D = dout`` as a (C_out, N*H_out*W_out) matrix: ``dweight = D @ cols.T`` (the
     cross-correlation of the input with ``dout``), ``dbias = D.sum(axis=1)``, and
     ``dx = col2im(W.T @ D)`` -- the full convolution of ``dout`` with the flipped kernel, i.e.
-    :func:`conv_transpose2d` of ``dout``. ``cols`` is rebuilt when the cache holds None. The
-    batch is processed in the forward's chunks, with reused workspaces; ``dweight`` sums the
-    chunks' GEMMs.
+    :func:`conv_transpose2d` of ``dout``. ``cols`` is rebuilt when the cache holds None (one
+    GEMM per chunk for ``dweight`` measured steadier, on a shared machine, than one per kernel
+    tap on the shifted views of the grid). The batch is processed in the forward's chunks,
+    with reused workspaces; ``dweight`` sums the chunks' GEMMs.
 
     See Also
     --------
@@ -298,7 +337,8 @@ def conv2d_backward(dout, cache, need_dx=True):
     _, _, ho, wo = shape = _conv2d_out_shape(cache)
     dout = check_dout(dout, fn, shape, x.dtype)
 
-    rows, hw = c_in * kh * kw, ho * wo
+    grid = _grid(x.shape, (kh, kw), cache.stride, cache.padding, cache.dilation)
+    rows, hw = c_in * kh * kw, (ho * wo if grid is None else grid.size)
     (top, _), (left, _) = cache.padding
     hp, wp = padded_hw((h, w), cache.padding)
     step = n if cache.cols is not None else chunk_size(n, rows * hw * x.itemsize)
@@ -311,18 +351,31 @@ def conv2d_backward(dout, cache, need_dx=True):
         cols = cache.cols
         if cols is None:
             cols = workspace("conv.cols", (rows, b * hw), x.dtype)
-            _im2col_chunk(x[start:stop], (kh, kw), cache.stride, cache.padding, cache.dilation,
-                          (ho, wo), cols)
+            _cols_chunk(x[start:stop], (kh, kw), cache.stride, cache.padding,
+                        cache.dilation, (ho, wo), grid, cols)
         dmat = workspace("conv.dmat", (c_out, b * hw), x.dtype)   # dout as (C_out, B*HW)
-        dmat.reshape(c_out, b, hw)[...] = dout[start:stop].reshape(b, c_out, hw).transpose(1, 0, 2)
+        if grid is None:
+            dmat.reshape(c_out, b, hw)[...] = (
+                dout[start:stop].reshape(b, c_out, hw).transpose(1, 0, 2))
+        else:                                  # zeros where the grid holds no output pixel
+            d4 = dmat.reshape(c_out, b, *grid.hw)
+            d4[:, :, ho:] = 0
+            d4[:, :, :ho, wo:] = 0
+            d4[:, :, :ho, :wo] = dout[start:stop].transpose(1, 0, 2, 3)
         dwmat += np.matmul(dmat, cols.T)
         if need_dx:
             dcols = workspace("conv.dcols", (rows, b * hw), x.dtype)
-            np.matmul(wmat.T, dmat, out=dcols)             # (C_in*kH*kW, B*H_out*W_out)
-            dxp = workspace("conv.dxp", (c_in, b, hp, wp), x.dtype)   # channel-first
-            dxp[...] = 0
-            col2im_add(dcols, dxp, (kh, kw), cache.stride, cache.dilation, (ho, wo))
-            dx[start:stop] = dxp[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+            np.matmul(wmat.T, dmat, out=dcols)             # (C_in*kH*kW, B*HW)
+            if grid is None:
+                dxp = workspace("conv.dxp", (c_in, b, hp, wp), x.dtype)   # channel-first
+                dxp[...] = 0
+                col2im_add(dcols, dxp, (kh, kw), cache.stride, cache.dilation, (ho, wo))
+                dx[start:stop] = dxp[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+            else:
+                dxg = workspace("conv.dxp", (grid.phases, c_in, b * hw + grid.tail), x.dtype)
+                dxg[...] = 0
+                grid_col2im_add(dcols, dxg, grid)
+                grid_unpad_into(dxg, cache.padding, grid, dx[start:stop])
     dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return ConvGrads(dx, dwmat.reshape(weight.shape), dbias)
 
