@@ -254,7 +254,8 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
     sh, sw = pair(stride, fn, "stride", 1)
     ph, pw = pair(padding, fn, "padding", 0)
     kh, kw = kernel.shape
-    h_out, w_out = out_hw((h, w), (kh, kw), (sh, sw), symmetric_padding((ph, pw)))
+    h_out, w_out = out_hw((h, w), (kh, kw), (sh, sw),
+                          symmetric_padding((ph, pw)))
     if h_out <= 0 or w_out <= 0:
         raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input "
                          f"{(h, w)} with padding {(ph, pw)}")
@@ -298,13 +299,14 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     k = pair(kernel_size, fn, "kernel_size", 1)
     s = pair(stride, fn, "stride", 1)
     d = pair(dilation, fn, "dilation", 1)
-    p = resolve_padding(padding, k, s, d, fn)        # ((top, bottom), (left, right))
+    p = resolve_padding(padding, k, s, d, fn)  # ((top, bottom), (left, right))
     n, c = x.shape[:2]
     ho, wo = out_hw(x.shape[2:], k, s, p, d)
     if ho <= 0 or wo <= 0:
-        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not fit in input "
-                         f"{x.shape[2:]} padded by {p}")
-    # conv2d's im2col: one column per output pixel of the whole batch, (C*kH*kW, N*H_out*W_out)
+        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not "
+                         f"fit in input {x.shape[2:]} padded by {p}")
+    # conv2d's im2col: one column per output pixel of the whole batch,
+    # (C*kH*kW, N*H_out*W_out)
     cols = window.im2col(pad2d(x, p), k, s, d)
     # one block per image: (N, C*kH*kW, H_out*W_out)
     return cols.reshape(c * k[0] * k[1], n, ho * wo).transpose(1, 0, 2)
