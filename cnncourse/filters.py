@@ -299,7 +299,8 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     k = pair(kernel_size, fn, "kernel_size", 1)
     s = pair(stride, fn, "stride", 1)
     d = pair(dilation, fn, "dilation", 1)
-    p = resolve_padding(padding, k, s, d, fn)  # ((top, bottom), (left, right))
+    # ((top, bottom), (left, right))
+    p = resolve_padding(padding, k, s, d, fn)
     n, c = x.shape[:2]
     ho, wo = out_hw(x.shape[2:], k, s, p, d)
     if ho <= 0 or wo <= 0:

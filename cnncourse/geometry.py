@@ -28,11 +28,11 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
 
 def out_length(padded: int, kernel: int, stride: int = 1,
                dilation: int = 1) -> int:
-    """Output length along one axis of an input padded to length ``padded``.
+    """Output length along one axis of an input padded to ``padded``.
 
     ``(padded - d*(k - 1) - 1) // s + 1``: PyTorch's ``H_out`` with
-    ``padded = H + 2p``. Zero or negative when the (dilated) kernel does not
-    fit; callers report that.
+    ``padded = H + 2p``. Zero or negative when the (dilated) kernel does
+    not fit; callers report that.
     """
     return (padded - effective_kernel(kernel, dilation)) // stride + 1
 

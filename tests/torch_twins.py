@@ -18,7 +18,8 @@ def lenet5(in_channels: int = 1, num_classes: int = 10,
     ``flat_side`` = 5 for 28x28 inputs, 1 for 16x16.
     """
     return nn.Sequential(
-        nn.Conv2d(in_channels, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(in_channels, 6, 5, padding=2), nn.ReLU(),
+        nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(),
         nn.Linear(16 * flat_side * flat_side, 120), nn.ReLU(),

@@ -68,8 +68,8 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None):
 
 
 def dropout_forward(x, p: float = 0.5, training: bool = True, rng=None):
-    """:func:`dropout` that also returns the cache (the scaled mask) for the
-    backward.
+    """:func:`dropout` that also returns the cache (the scaled mask) for
+    the backward.
 
     Returns
     -------

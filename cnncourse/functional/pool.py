@@ -231,7 +231,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, **unsupported):
     return max_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def max_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
+def max_pool2d_naive(x, kernel_size, stride=None, padding=0,
+                     **unsupported):
     """Max pooling with explicit loops over ``n, c, i, j``.
 
     Same arguments as :func:`max_pool2d`.
@@ -239,7 +240,8 @@ def max_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
     kernel, stride, pad = _pool_params("max_pool2d_naive", x, kernel_size,
                                        stride, padding, unsupported)
     xp = pad2d(x, pad, value=-np.inf)
-    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
+    out_shape = _out_shape(x.shape, kernel, stride, pad)
+    out = np.empty(out_shape, dtype=x.dtype)
     n_batch, channels, h_out, w_out = out.shape
     for n in range(n_batch):
         for c in range(channels):
