@@ -257,8 +257,8 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
     h_out, w_out = out_hw((h, w), (kh, kw), (sh, sw),
                           symmetric_padding((ph, pw)))
     if h_out <= 0 or w_out <= 0:
-        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input "
-                         f"{(h, w)} with padding {(ph, pw)}")
+        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in "
+                         f"input {(h, w)} with padding {(ph, pw)}")
     dtype = kernel.dtype if kernel.dtype.kind == "f" else float
     T = np.zeros((h_out * w_out, h * w), dtype=dtype)
     for i in range(h_out):              # output row
@@ -304,8 +304,8 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     n, c = x.shape[:2]
     ho, wo = out_hw(x.shape[2:], k, s, p, d)
     if ho <= 0 or wo <= 0:
-        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not "
-                         f"fit in input {x.shape[2:]} padded by {p}")
+        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does "
+                         f"not fit in input {x.shape[2:]} padded by {p}")
     # conv2d's im2col: one column per output pixel of the whole batch,
     # (C*kH*kW, N*H_out*W_out)
     cols = window.im2col(pad2d(x, p), k, s, d)

@@ -208,11 +208,12 @@ def convolve1d(x, k, mode: str = "full") -> np.ndarray:
 # The book includes this function's source (first-convolution and convolution chapters,
 # ``:pyobject: _correlate2d_full``): keep its name and keep it a plain loop.
 def _correlate2d_full(x: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The full 2D cross-correlation: one window-times-kernel dot product
-    per position."""
+    """The full 2D cross-correlation: one window-times-kernel dot
+    product per position."""
     H, W = x.shape
     kH, kW = k.shape
-    # Zero-pad kH - 1 rows above and below, kW - 1 columns left and right.
+    # Zero-pad kH - 1 rows above and below, kW - 1 columns left and
+    # right.
     xp = np.zeros((H + 2 * (kH - 1), W + 2 * (kW - 1)),
                   dtype=np.result_type(x, k))
     xp[kH - 1:kH - 1 + H, kW - 1:kW - 1 + W] = x

@@ -237,8 +237,9 @@ def max_pool2d_naive(x, kernel_size, stride=None, padding=0,
 
     Same arguments as :func:`max_pool2d`.
     """
-    kernel, stride, pad = _pool_params("max_pool2d_naive", x, kernel_size,
-                                       stride, padding, unsupported)
+    kernel, stride, pad = _pool_params("max_pool2d_naive", x,
+                                       kernel_size, stride, padding,
+                                       unsupported)
     xp = pad2d(x, pad, value=-np.inf)
     out_shape = _out_shape(x.shape, kernel, stride, pad)
     out = np.empty(out_shape, dtype=x.dtype)

@@ -111,7 +111,8 @@ def im2col(xp: np.ndarray, kernel, stride, dilation=(1, 1), out_hw=None) -> np.n
     n, c, ho, wo, kh, kw = view.shape
     # (C, kH, kW, N, H_out, W_out): one row per (channel, tap), one column
     # per output pixel
-    return view.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
+    cols = view.transpose(1, 4, 5, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n * ho * wo)
 
 
 def col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) -> np.ndarray:
