@@ -265,8 +265,9 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
         for j in range(w_out):          # output column
             for u in range(kh):         # kernel row
                 for v in range(kw):     # kernel column
-                    r, c = i * sh + u - ph, j * sw + v - pw   # input pixel
-                    if 0 <= r < h and 0 <= c < w:   # else: a padding zero
+                    # the input pixel; outside the image, a padding zero
+                    r, c = i * sh + u - ph, j * sw + v - pw
+                    if 0 <= r < h and 0 <= c < w:
                         T[i * w_out + j, r * w + c] = kernel[u, v]
     return T
 

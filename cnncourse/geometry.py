@@ -31,10 +31,11 @@ def out_length(padded: int, kernel: int, stride: int = 1,
     """Output length along one axis of an input padded to ``padded``.
 
     ``(padded - d*(k - 1) - 1) // s + 1``: PyTorch's ``H_out`` with
-    ``padded = H + 2p``. Zero or negative when the (dilated) kernel does
-    not fit; callers report that.
+    ``padded = H + 2p``. Zero or negative when the (dilated) kernel
+    does not fit; callers report that.
     """
-    return (padded - effective_kernel(kernel, dilation)) // stride + 1
+    span = effective_kernel(kernel, dilation)
+    return (padded - span) // stride + 1
 
 
 def transpose_out_length(size: int, kernel: int, stride: int = 1, padding: int = 0,

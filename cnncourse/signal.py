@@ -195,7 +195,8 @@ def convolve1d(x, k, mode: str = "full") -> np.ndarray:
     k = _check_signal(k, "k", fn, 1)
     mode = _check_mode(mode, fn)
 
-    flipped = k[::-1]  # convolution = correlation with the flipped kernel
+    # convolution = correlation with the flipped kernel
+    flipped = k[::-1]
     if mode != "same":
         return correlate1d(x, flipped, mode)
     full = correlate1d(x, flipped, "full")

@@ -67,9 +67,10 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None):
     return dropout_forward(x, p, training, rng)[0]
 
 
-def dropout_forward(x, p: float = 0.5, training: bool = True, rng=None):
-    """:func:`dropout` that also returns the cache (the scaled mask) for
-    the backward.
+def dropout_forward(x, p: float = 0.5, training: bool = True,
+                    rng=None):
+    """:func:`dropout` that also returns the cache (the scaled mask)
+    for the backward.
 
     Returns
     -------

@@ -248,7 +248,7 @@ def max_pool2d_naive(x, kernel_size, stride=None, padding=0,
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    # rows i*sH, ..., i*sH + kH - 1 and columns likewise
+                    # rows i*sH, ..., i*sH + kH - 1, columns likewise
                     rows, cols = window_slices(i, j, kernel, stride)
                     window = xp[n, c, rows, cols]
                     out[n, c, i, j] = window.max()
@@ -346,7 +346,8 @@ def max_pool2d_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    rows, cols = window_slices(i, j, (kh, kw),
+                                               (sh, sw))
                     window = xp[n, c, rows, cols]
                     # padding loses ties
                     a, b = _first_max(window, real[rows, cols])

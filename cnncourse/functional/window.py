@@ -109,8 +109,8 @@ def im2col(xp: np.ndarray, kernel, stride, dilation=(1, 1), out_hw=None) -> np.n
     if out_hw is not None:
         view = view[:, :, :out_hw[0], :out_hw[1]]
     n, c, ho, wo, kh, kw = view.shape
-    # (C, kH, kW, N, H_out, W_out): one row per (channel, tap), one column
-    # per output pixel
+    # (C, kH, kW, N, H_out, W_out): one row per (channel, tap), one
+    # column per output pixel
     cols = view.transpose(1, 4, 5, 0, 2, 3)
     return cols.reshape(c * kh * kw, n * ho * wo)
 

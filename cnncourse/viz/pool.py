@@ -114,8 +114,8 @@ def shift_sensitivity(x: np.ndarray, kind: str | None = None, kernel_size=2, str
                          f"got {axis!r}")
     shifts = [int(s) for s in shifts]
     if not shifts or min(shifts) < 0:
-        raise ValueError("shift_sensitivity: shifts must be non-negative "
-                         f"ints, got {shifts}")
+        raise ValueError("shift_sensitivity: shifts must be "
+                         f"non-negative ints, got {shifts}")
     m = max(shifts)
     H, W = x.shape[-2:]
     if min(H, W) <= 2 * m:
