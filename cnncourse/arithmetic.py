@@ -105,8 +105,10 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
     3
     """
     fn = "conv_output_size"
-    i, k, s, p, d = _conv_args(fn, input_size, kernel_size, stride, padding, dilation)
-    out = geometry.out_length(i + 2 * p, k, s, d)    # (i + 2p - d(k - 1) - 1) // s + 1
+    i, k, s, p, d = _conv_args(fn, input_size, kernel_size, stride,
+                               padding, dilation)
+    # (i + 2p - d(k - 1) - 1) // s + 1
+    out = geometry.out_length(i + 2 * p, k, s, d)
     if out <= 0:
         raise _too_small(fn, i, k, p, d)
     return out

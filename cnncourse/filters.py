@@ -254,18 +254,20 @@ def conv_matrix(input_shape: tuple[int, int], kernel: np.ndarray, stride=1, padd
     sh, sw = pair(stride, fn, "stride", 1)
     ph, pw = pair(padding, fn, "padding", 0)
     kh, kw = kernel.shape
-    h_out, w_out = out_hw((h, w), (kh, kw), (sh, sw), symmetric_padding((ph, pw)))
+    h_out, w_out = out_hw((h, w), (kh, kw), (sh, sw),
+                          symmetric_padding((ph, pw)))
     if h_out <= 0 or w_out <= 0:
-        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in input "
-                         f"{(h, w)} with padding {(ph, pw)}")
+        raise ValueError(f"{fn}: kernel {kernel.shape} does not fit in "
+                         f"input {(h, w)} with padding {(ph, pw)}")
     dtype = kernel.dtype if kernel.dtype.kind == "f" else float
     T = np.zeros((h_out * w_out, h * w), dtype=dtype)
     for i in range(h_out):              # output row
         for j in range(w_out):          # output column
             for u in range(kh):         # kernel row
                 for v in range(kw):     # kernel column
-                    r, c = i * sh + u - ph, j * sw + v - pw   # input pixel
-                    if 0 <= r < h and 0 <= c < w:   # else: a padding zero
+                    # the input pixel; outside the image, a padding zero
+                    r, c = i * sh + u - ph, j * sw + v - pw
+                    if 0 <= r < h and 0 <= c < w:
                         T[i * w_out + j, r * w + c] = kernel[u, v]
     return T
 
@@ -298,13 +300,15 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     k = pair(kernel_size, fn, "kernel_size", 1)
     s = pair(stride, fn, "stride", 1)
     d = pair(dilation, fn, "dilation", 1)
-    p = resolve_padding(padding, k, s, d, fn)        # ((top, bottom), (left, right))
+    # ((top, bottom), (left, right))
+    p = resolve_padding(padding, k, s, d, fn)
     n, c = x.shape[:2]
     ho, wo = out_hw(x.shape[2:], k, s, p, d)
     if ho <= 0 or wo <= 0:
-        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does not fit in input "
-                         f"{x.shape[2:]} padded by {p}")
-    # conv2d's im2col: one column per output pixel of the whole batch, (C*kH*kW, N*H_out*W_out)
+        raise ValueError(f"{fn}: kernel_size {k} with dilation {d} does "
+                         f"not fit in input {x.shape[2:]} padded by {p}")
+    # conv2d's im2col: one column per output pixel of the whole batch,
+    # (C*kH*kW, N*H_out*W_out)
     cols = window.im2col(pad2d(x, p), k, s, d)
     # one block per image: (N, C*kH*kW, H_out*W_out)
     return cols.reshape(c * k[0] * k[1], n, ho * wo).transpose(1, 0, 2)

@@ -26,13 +26,16 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
     return dilation * (kernel - 1) + 1
 
 
-def out_length(padded: int, kernel: int, stride: int = 1, dilation: int = 1) -> int:
-    """Output length along one axis of an input already padded to length ``padded``.
+def out_length(padded: int, kernel: int, stride: int = 1,
+               dilation: int = 1) -> int:
+    """Output length along one axis of an input padded to ``padded``.
 
-    ``(padded - d*(k - 1) - 1) // s + 1``: PyTorch's ``H_out`` with ``padded = H + 2p``.
-    Zero or negative when the (dilated) kernel does not fit; callers report that.
+    ``(padded - d*(k - 1) - 1) // s + 1``: PyTorch's ``H_out`` with
+    ``padded = H + 2p``. Zero or negative when the (dilated) kernel
+    does not fit; callers report that.
     """
-    return (padded - effective_kernel(kernel, dilation)) // stride + 1
+    span = effective_kernel(kernel, dilation)
+    return (padded - span) // stride + 1
 
 
 def transpose_out_length(size: int, kernel: int, stride: int = 1, padding: int = 0,

@@ -87,7 +87,8 @@ def lenet5(in_channels: int = 1, num_classes: int = 10, input_size=28, *, rng=No
 
     s_h, s_w = flat_size(size[0]), flat_size(size[1])
     return nn.Sequential(
-        nn.Conv2d(in_channels, 6, 5, padding=2, rng=rng), Act(), Pool(2),
+        nn.Conv2d(in_channels, 6, 5, padding=2, rng=rng), Act(),
+        Pool(2),
         nn.Conv2d(6, 16, 5, rng=rng), Act(), Pool(2),
         nn.Flatten(),
         nn.Linear(16 * s_h * s_w, 120, rng=rng), Act(),

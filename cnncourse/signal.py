@@ -195,12 +195,13 @@ def convolve1d(x, k, mode: str = "full") -> np.ndarray:
     k = _check_signal(k, "k", fn, 1)
     mode = _check_mode(mode, fn)
 
-    flipped = k[::-1]                   # convolution = correlation with the flipped kernel
+    # convolution = correlation with the flipped kernel
+    flipped = k[::-1]
     if mode != "same":
         return correlate1d(x, flipped, mode)
     full = correlate1d(x, flipped, "full")
     n, m = len(x), len(k)
-    start = (min(n, m) - 1) // 2                     # numpy.convolve's 'same' centring
+    start = (min(n, m) - 1) // 2  # numpy.convolve's 'same' centring
     return full[start:start + max(n, m)].copy()
 
 
@@ -208,17 +209,21 @@ def convolve1d(x, k, mode: str = "full") -> np.ndarray:
 # The book includes this function's source (first-convolution and convolution chapters,
 # ``:pyobject: _correlate2d_full``): keep its name and keep it a plain loop.
 def _correlate2d_full(x: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The full 2D cross-correlation: one window-times-kernel dot product per position."""
+    """The full 2D cross-correlation: one window-times-kernel dot
+    product per position."""
     H, W = x.shape
     kH, kW = k.shape
-    # Zero-pad kH - 1 rows above and below, kW - 1 columns left and right.
-    xp = np.zeros((H + 2 * (kH - 1), W + 2 * (kW - 1)), dtype=np.result_type(x, k))
+    # Zero-pad kH - 1 rows above and below, kW - 1 columns left and
+    # right.
+    xp = np.zeros((H + 2 * (kH - 1), W + 2 * (kW - 1)),
+                  dtype=np.result_type(x, k))
     xp[kH - 1:kH - 1 + H, kW - 1:kW - 1 + W] = x
     out = np.zeros((H + kH - 1, W + kW - 1), dtype=xp.dtype)
     for i in range(H + kH - 1):         # rows of the output
         for j in range(W + kW - 1):     # columns of the output
             window = xp[i:i + kH, j:j + kW]
-            out[i, j] = np.sum(window * k)      # = sum_u sum_v xp[i+u, j+v] * k[u, v]
+            # = sum_u sum_v xp[i+u, j+v] * k[u, v]
+            out[i, j] = np.sum(window * k)
     return out
 
 

@@ -36,14 +36,16 @@ def project_info(root: Path = ROOT) -> tuple[str, str, str]:
 def cell_source(root: Path = ROOT) -> str:
     url, name, version = project_info(root)
     return f"""\
-{MARKER}: Colab and "Run in the browser" (JupyterLite) start without {name},
-# so this cell installs it there. On your machine and on Binder it does nothing.
+{MARKER}: Colab and "Run in the browser" (JupyterLite)
+# start without {name}, so this cell installs it there. On your machine
+# and on Binder it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
     %pip install -q "{name}[widgets] @ git+{url}@v{version}"
     from google.colab import output
-    output.enable_custom_widget_manager()  # Colab shows ipywidgets 8 widgets with it
+    # Colab shows ipywidgets 8 widgets with it
+    output.enable_custom_widget_manager()
 elif sys.platform == "emscripten":
     # JupyterLite: the wheel that the lite site serves (its pypi/ index)
     %pip install -q "{name}[widgets]=={version}\""""

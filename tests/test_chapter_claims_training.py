@@ -95,7 +95,9 @@ def test_mirrored_asymmetric_digits_are_not_recognised(digits, trained):
     X, y = digits["X_test"][sel], digits["y_test"][sel]
     as_is = train.accuracy(y, train.predict(cnn, X))
     mirrored = train.accuracy(y, train.predict(cnn, X[..., ::-1]))
-    assert as_is > 0.95 and mirrored < 0.5, (as_is, mirrored)
+    # the box says "over 95% as written, under 10% mirrored"; the cell asserts the same off
+    # the light path (in the browser it trains less and asserts only under 50%)
+    assert as_is > 0.95 and mirrored < 0.1, (as_is, mirrored)
 
 
 def test_recipe_data_match_the_chapter_cells():

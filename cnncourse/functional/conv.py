@@ -446,8 +446,10 @@ def conv2d_backward_naive(dout, cache, need_dx=True):
     _check_cache("conv2d_backward_naive", cache, Conv2dCache)
     need_dx = check_bool(need_dx, "conv2d_backward_naive", "need_dx")
     x, weight = cache.x, cache.weight
-    dout = check_dout(dout, "conv2d_backward_naive", _conv2d_out_shape(cache), x.dtype)
-    kernel, stride, dilation = weight.shape[2:], cache.stride, cache.dilation
+    dout = check_dout(dout, "conv2d_backward_naive",
+                      _conv2d_out_shape(cache), x.dtype)
+    kernel, stride = weight.shape[2:], cache.stride
+    dilation = cache.dilation
     xp = pad2d(x, cache.padding)
     n_batch, c_out, h_out, w_out = dout.shape
     dxp = np.zeros_like(xp)
@@ -456,11 +458,13 @@ def conv2d_backward_naive(dout, cache, need_dx=True):
         for o in range(c_out):
             for i in range(h_out):
                 for j in range(w_out):
-                    rows, cols = window_slices(i, j, kernel, stride, dilation)
+                    rows, cols = window_slices(i, j, kernel, stride,
+                                               dilation)
                     g = dout[n, o, i, j]
                     dxp[n, :, rows, cols] += g * weight[o]
                     dweight[o] += g * xp[n, :, rows, cols]
-    dx = crop(dxp, cache.padding, x.shape[2:]) if need_dx else None   # drop the padding
+    # drop the padding
+    dx = crop(dxp, cache.padding, x.shape[2:]) if need_dx else None
     dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return ConvGrads(dx, dweight, dbias)
 

@@ -67,8 +67,10 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None):
     return dropout_forward(x, p, training, rng)[0]
 
 
-def dropout_forward(x, p: float = 0.5, training: bool = True, rng=None):
-    """:func:`dropout` that also returns the cache (the scaled mask) for the backward.
+def dropout_forward(x, p: float = 0.5, training: bool = True,
+                    rng=None):
+    """:func:`dropout` that also returns the cache (the scaled mask)
+    for the backward.
 
     Returns
     -------
@@ -82,7 +84,8 @@ def dropout_forward(x, p: float = 0.5, training: bool = True, rng=None):
     rng = as_rng(rng, fn)
     if not training or p == 0:
         return x, DropoutCache(None, x.shape, x.dtype)
-    draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    float_dtype = x.dtype in (np.float32, np.float64)
+    draw_dtype = x.dtype if float_dtype else np.float64
     keep = rng.random(x.shape, dtype=draw_dtype) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     mask = keep.astype(x.dtype) * x.dtype.type(scale)

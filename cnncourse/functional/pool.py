@@ -231,18 +231,24 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, **unsupported):
     return max_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def max_pool2d_naive(x, kernel_size, stride=None, padding=0, **unsupported):
-    """Max pooling with explicit loops over ``n, c, i, j``; same arguments as :func:`max_pool2d`."""
-    kernel, stride, pad = _pool_params("max_pool2d_naive", x, kernel_size, stride, padding,
+def max_pool2d_naive(x, kernel_size, stride=None, padding=0,
+                     **unsupported):
+    """Max pooling with explicit loops over ``n, c, i, j``.
+
+    Same arguments as :func:`max_pool2d`.
+    """
+    kernel, stride, pad = _pool_params("max_pool2d_naive", x,
+                                       kernel_size, stride, padding,
                                        unsupported)
     xp = pad2d(x, pad, value=-np.inf)
-    out = np.empty(_out_shape(x.shape, kernel, stride, pad), dtype=x.dtype)
+    out_shape = _out_shape(x.shape, kernel, stride, pad)
+    out = np.empty(out_shape, dtype=x.dtype)
     n_batch, channels, h_out, w_out = out.shape
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    # rows i*sH, ..., i*sH + kH - 1 and columns likewise
+                    # rows i*sH, ..., i*sH + kH - 1, columns likewise
                     rows, cols = window_slices(i, j, kernel, stride)
                     window = xp[n, c, rows, cols]
                     out[n, c, i, j] = window.max()
@@ -324,10 +330,14 @@ def max_pool2d_backward(dout, cache):
 
 
 def max_pool2d_backward_naive(dout, cache):
-    """Max pooling backward with loops: search every window again for its first maximum."""
-    dout = _check_backward("max_pool2d_backward_naive", dout, cache, MaxPool2dCache,
-                           _windowed_out_shape)
-    x, (kh, kw), (sh, sw), pad = cache.x, cache.kernel_size, cache.stride, cache.padding
+    """Max pooling backward with loops.
+
+    Search every window again for its first maximum.
+    """
+    dout = _check_backward("max_pool2d_backward_naive", dout, cache,
+                           MaxPool2dCache, _windowed_out_shape)
+    x, pad = cache.x, cache.padding
+    (kh, kw), (sh, sw) = cache.kernel_size, cache.stride
     xp = pad2d(x, pad, value=-np.inf)
     dxp = np.zeros_like(xp)
     n_batch, channels, h_out, w_out = dout.shape
@@ -336,10 +346,13 @@ def max_pool2d_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    rows, cols = window_slices(i, j, (kh, kw), (sh, sw))
+                    rows, cols = window_slices(i, j, (kh, kw),
+                                               (sh, sw))
                     window = xp[n, c, rows, cols]
-                    a, b = _first_max(window, real[rows, cols])   # padding loses ties
-                    dxp[n, c, rows.start + a, cols.start + b] += dout[n, c, i, j]
+                    # padding loses ties
+                    a, b = _first_max(window, real[rows, cols])
+                    g = dout[n, c, i, j]
+                    dxp[n, c, rows.start + a, cols.start + b] += g
     return crop(dxp, pad, x.shape[2:])
 
 

@@ -113,12 +113,15 @@ def im2col(xp: np.ndarray, kernel, stride, dilation=(1, 1), out_hw=None) -> np.n
         ``(i, j)`` of image ``n``, channel-major (row ``c * kH * kW + a * kW + b``), the order
         of ``weight.reshape(C_out, -1)``: a convolution is one product ``W @ cols``.
     """
-    view = windows(xp, kernel, stride, dilation)          # (N, C, H_out, W_out, kH, kW), no copy
+    view = windows(xp, kernel, stride, dilation)
+    # (N, C, H_out, W_out, kH, kW), a view of xp: no copy
     if out_hw is not None:
         view = view[:, :, :out_hw[0], :out_hw[1]]
     n, c, ho, wo, kh, kw = view.shape
-    # (C, kH, kW, N, H_out, W_out): one row per (channel, tap), one column per output pixel
-    return view.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
+    # (C, kH, kW, N, H_out, W_out): one row per (channel, tap), one
+    # column per output pixel
+    cols = view.transpose(1, 4, 5, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n * ho * wo)
 
 
 def col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) -> np.ndarray:

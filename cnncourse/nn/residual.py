@@ -105,7 +105,8 @@ class ResidualBlock(Module):
         d_sum = self.relu.backward(dout)
         dx = self.main.backward(d_sum)
         if self.shortcut is None:
-            return dx + d_sum                      # the identity passes the gradient unchanged
+            # the identity passes the gradient unchanged
+            return dx + d_sum
         return dx + self.shortcut.backward(d_sum)
 
     def mult_adds(self, x: np.ndarray) -> int:

@@ -107,23 +107,30 @@ def shift_sensitivity(x: np.ndarray, kind: str | None = None, kernel_size=2, str
     if x.ndim == 2:
         x = x[None, None]
     if x.ndim != 4:
-        raise ValueError(f"shift_sensitivity: x must be (H, W) or (N, C, H, W), got shape {x.shape}")
+        raise ValueError("shift_sensitivity: x must be (H, W) or "
+                         f"(N, C, H, W), got shape {x.shape}")
     if axis not in ("w", "h"):
-        raise ValueError(f"shift_sensitivity: axis must be 'w' or 'h', got {axis!r}")
+        raise ValueError("shift_sensitivity: axis must be 'w' or 'h', "
+                         f"got {axis!r}")
     shifts = [int(s) for s in shifts]
     if not shifts or min(shifts) < 0:
-        raise ValueError(f"shift_sensitivity: shifts must be non-negative ints, got {shifts}")
+        raise ValueError("shift_sensitivity: shifts must be "
+                         f"non-negative ints, got {shifts}")
     m = max(shifts)
     H, W = x.shape[-2:]
     if min(H, W) <= 2 * m:
-        raise ValueError(f"shift_sensitivity: x of size {H}x{W} is too small for shifts up to {m}")
+        raise ValueError(f"shift_sensitivity: x of size {H}x{W} is too "
+                         f"small for shifts up to {m}")
 
     def crop(s):
         dh, dw = (0, s) if axis == "w" else (s, 0)
         return x[..., m + dh:H - m + dh, m + dw:W - m + dw]
 
     def rep(a):
-        return a if kind is None else pool2d(np.ascontiguousarray(a), kind, kernel_size, stride, padding)
+        if kind is None:
+            return a
+        return pool2d(np.ascontiguousarray(a), kind, kernel_size, stride,
+                      padding)
 
     ref = rep(crop(0))
     return np.array([relative_change(ref, rep(crop(s))) for s in shifts])
