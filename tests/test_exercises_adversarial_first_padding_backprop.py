@@ -267,6 +267,158 @@ ADDED = {
     ],
 }
 
+
+# --------------------------------------------------------------------------- review: more answers
+# A second learner's attempts (review of issue 12's exercises): each rejected, and the only hint
+# any of them gets names the mistake it made.
+
+def _fp_pos(r):
+    i, j = np.unravel_index(np.argmax(r), r.shape)
+    return (int(i), int(j))
+
+
+def _fp_scipy_full(x, k):                    # scipy's correlate2d: mode='full' by default
+    from scipy.signal import correlate2d as sp_correlate2d
+    return _fp_pos(sp_correlate2d(x, k))
+
+
+def _fp_loop_short(x, k):                    # range(H - kH): the last row and column missed
+    kH, kW = k.shape
+    best, where = -np.inf, None
+    for i in range(x.shape[0] - kH):
+        for j in range(x.shape[1] - kW):
+            r = np.sum(x[i:i + kH, j:j + kW] * k)
+            if r > best:
+                best, where = r, (i, j)
+    return where
+
+
+def _fp_row_col_separately(x, k):            # the row of the max, then the column of the max
+    r = correlate2d(x, k, mode="valid")
+    return (int(r.max(axis=1).argmax()), int(r.max(axis=0).argmax()))
+
+
+def _fp_normalised(x, k):                    # normalised cross-correlation
+    w = np.lib.stride_tricks.sliding_window_view(x, k.shape)
+    return _fp_pos((w * k).sum(axis=(2, 3)) / (np.sqrt((w ** 2).sum(axis=(2, 3))) + 1e-12))
+
+
+def _fp_unravel_x_shape(x, k):               # np.unravel_index with the IMAGE's shape
+    i, j = np.unravel_index(np.argmax(correlate2d(x, k, mode="valid")), x.shape)
+    return (int(i), int(j))
+
+
+def _sc_small_canvas(y, k, S, Pd, a):        # canvas (H - 1)S + kH: no room for output_padding
+    H, W = y.shape
+    kH, kW = k.shape
+    canvas = np.zeros(((H - 1) * S + kH, (W - 1) * S + kW))
+    for i in range(H):
+        for j in range(W):
+            canvas[i * S:i * S + kH, j * S:j * S + kW] += y[i, j] * k
+    Ho, Wo = (H - 1) * S - 2 * Pd + kH + a, (W - 1) * S - 2 * Pd + kW + a
+    return canvas[Pd:Pd + Ho, Pd:Pd + Wo]
+
+
+def _sc_direct_a_both_sides(y, k, S, Pd, a):  # the direct view, rotated, a zeros on both sides
+    H, W = y.shape
+    kH, kW = k.shape
+    spread = np.zeros(((H - 1) * S + 1, (W - 1) * S + 1))
+    spread[::S, ::S] = y
+    padded = np.pad(spread, ((kH - 1 - Pd + a,) * 2, (kW - 1 - Pd + a,) * 2))
+    return F.conv2d(padded[None, None], k[::-1, ::-1].copy()[None, None])[0, 0]
+
+
+def _fop_base(H, Fk, Pd, S):
+    return (H - 1) * S - 2 * Pd + Fk
+
+
+def _fop_if(a, S):
+    return [a] if 0 <= a < S else []
+
+
+def _ap_kron(x, dout, k, s, p):              # np.kron upsampling: right only for s = k, p = 0
+    up = np.kron(dout, np.ones((k, k))) / (k * k)
+    H, W = x.shape
+    up = np.pad(up, ((0, max(0, H + 2 * p - up.shape[0])), (0, max(0, W + 2 * p - up.shape[1]))))
+    return up[p:p + H, p:p + W]
+
+
+def _ap_out_size_unpadded(x, dout, k, s, p):  # loops to (H - k)//s + 1: padding forgotten
+    H, W = x.shape
+    n = (max(0, (H - k) // s + 1), max(0, (W - k) // s + 1))
+    return _ap(x, dout[:n[0], :n[1]], k, s, p)
+
+
+def _ap_windows(x, dout, k, s, p, *, win, grad):
+    H, W = x.shape
+    xp = np.pad(x, p)
+    dxp = np.zeros(xp.shape)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            rows, cols = slice(i * s, i * s + win), slice(j * s, j * s + win)
+            dxp[rows, cols] += grad(dout[i, j], xp[rows, cols])
+    return dxp[p:p + H, p:p + W]
+
+
+def _ap_clipped_real_count(x, dout, k, s, p):  # windows clipped to x, divided by what is left
+    H, W = x.shape
+    dx = np.zeros((H, W))
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            r0, c0 = max(i * s - p, 0), max(j * s - p, 0)
+            r1, c1 = min(i * s - p + k, H), min(j * s - p + k, W)
+            if r1 > r0 and c1 > c0:
+                dx[r0:r1, c0:c1] += dout[i, j] / ((r1 - r0) * (c1 - c0))
+    return dx
+
+
+ADDED["first.find-pattern"] += [
+    W("scipy.signal.correlate2d (mode 'full')", _fp_scipy_full),
+    W("loops to range(H - kH)", _fp_loop_short),
+    W("row argmax and column argmax taken separately", _fp_row_col_separately),
+    W("normalised cross-correlation", _fp_normalised),
+    W("one-based (row, column)", lambda x, k: tuple(v + 1 for v in FC.find_pattern(x, k))),
+    W("unravel_index with x.shape", _fp_unravel_x_shape),
+    W("np.where's two arrays", lambda x, k: np.where(correlate2d(x, k, mode="valid")
+                                                     == correlate2d(x, k, mode="valid").max())),
+]
+ADDED["padding.transpose-scatter"] += [
+    W("canvas without room for output_padding", _sc_small_canvas, "no room for them"),
+    W("kernel flipped left-right only", lambda y, k, S, Pd, a: _scatter(y, k, S, Pd, a, kernel=k[:, ::-1])),
+    W("parameters read as (padding, stride)", lambda y, k, Pd, S, a: _scatter(y, k, S, Pd, a)),
+    W("direct view, rotated, output_padding on both sides", _sc_direct_a_both_sides),
+    W("y[j, i] (y transposed)", lambda y, k, S, Pd, a: _scatter(y.T.copy(), k, S, Pd, a).T.copy()
+      if y.shape[0] == y.shape[1] else _scatter(y, k, S, Pd, a).T.copy()),
+    W("rounded to ints", lambda y, k, S, Pd, a: np.rint(_scatter(y, k, S, Pd, a)).astype(int)),
+]
+ADDED["padding.find-output-padding"] += [
+    W("range(1, S): a = 0 left out", lambda H, Fk, Pd, S, t: [
+        a for a in range(1, S) if _fop_base(H, Fk, Pd, S) + a == t], "a = 0 reaches the target"),
+    W("0 < a < S", lambda H, Fk, Pd, S, t: (lambda a: [a] if 0 < a < S else [])(
+        t - _fop_base(H, Fk, Pd, S)), "a = 0 reaches the target"),
+    W("a + 1 in the size", lambda H, Fk, Pd, S, t: _fop_if(t - _fop_base(H, Fk, Pd, S) - 1, S)),
+    W("abs(target - base)", lambda H, Fk, Pd, S, t: _fop_if(abs(t - _fop_base(H, Fk, Pd, S)), S)),
+    W("S and P swapped in the size", lambda H, Fk, Pd, S, t: _fop_if(t - _fop_base(H, Fk, S, Pd), S)),
+    W("base - target", lambda H, Fk, Pd, S, t: _fop_if(_fop_base(H, Fk, Pd, S) - t, S)),
+    W("a set", lambda H, Fk, Pd, S, t: set(P.output_paddings_for(H, Fk, Pd, S, t))),
+    W("an ndarray", lambda H, Fk, Pd, S, t: np.array(P.output_paddings_for(H, Fk, Pd, S, t), dtype=int)),
+]
+ADDED["backprop.avgpool-backward"] += [
+    W("np.kron upsampling", _ap_kron),
+    W("loops to (H - k)//s + 1: padding forgotten", _ap_out_size_unpadded),
+    W("s x s windows (k and s swapped)",
+      lambda x, dout, k, s, p: _ap_windows(x, dout, k, s, p, win=s, grad=lambda g, w: g / (k * k))),
+    W("gradient times the input window",
+      lambda x, dout, k, s, p: _ap_windows(x, dout, k, s, p, win=k, grad=lambda g, w: g * w / (k * k))),
+    W("floor division //",
+      lambda x, dout, k, s, p: _ap_windows(x, dout, k, s, p, win=k, grad=lambda g, w: g // (k * k))),
+    W("parameters read as (stride, kernel_size)", lambda x, dout, s, k, p: _ap(x, dout, k, s, p)),
+    W("divided by k*k and the number of windows",
+      lambda x, dout, k, s, p: _ap(x, dout, k, s, p, divisor=k * k * dout.size)),
+    W("windows clipped to x, divided by what is left", _ap_clipped_real_count,
+      "count_include_pad=False"),
+]
+
 adv.WRONG.update(ADDED)
 EXERCISES = [exs.get(i) for i in IDS]
 

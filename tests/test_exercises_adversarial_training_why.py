@@ -179,6 +179,110 @@ def _flat_zero(w, s):
     return out
 
 
+
+# --------------------------------------------------------------------------- review: more answers
+# A second learner's attempts (review of issue 12's exercises): each rejected, and the only hint
+# any of them gets names the mistake it made.
+
+def _detect_loops(x, kernels, *, stop=1, all_kernels=False):
+    K, kh, kw = kernels.shape
+    scores = np.full(K, -np.inf)
+    for k in range(K):
+        for i in range(x.shape[0] - kh + stop):          # stop = 0: range(H - kh), one short
+            for j in range(x.shape[1] - kw + stop):
+                patch = x[i:i + kh, j:j + kw]
+                r = np.sum(patch * kernels) if all_kernels else np.sum(patch * kernels[k])
+                scores[k] = max(scores[k], r)
+    return scores
+
+
+def _detect_same_mode(x, kernels):           # scipy's correlate2d(mode='same'): zero padded
+    from scipy.signal import correlate2d as sp_correlate2d
+    return np.array([sp_correlate2d(x, k, mode="same").max() for k in kernels])
+
+
+def _curve_agreement(predict, X, y, shifts):  # accuracy against the unshifted predictions
+    return np.array([np.mean(predict(_moved(X, dx, dy)) == predict(X)) for dx, dy in shifts]), \
+        _curve(predict, X, y, shifts)[1]
+
+
+def _curve_ink(predict, X, y, shifts, ink):
+    return _curve(predict, X, y, shifts)[0], np.array([ink(_moved(X, dx, dy), X) for dx, dy in shifts])
+
+
+def _curve_overwrite_x(predict, X, y, shifts):  # X itself overwritten by each shifted batch
+    orig, total, acc, ink = X.copy(), X.sum(), [], []
+    for dx, dy in shifts:
+        X[...] = _moved(orig, dx, dy)
+        acc.append(np.mean(predict(X) == y))
+        ink.append(X.sum() / total)
+    return np.array(acc), np.array(ink)
+
+
+def _curve_nearest(predict, X, y, shifts):   # scipy.ndimage.shift, mode='nearest': edges smeared
+    from scipy.ndimage import shift
+    return _curve(predict, X, y, shifts,
+                  move=lambda X, dx, dy: shift(X, (0, 0, dy, dx), order=0, mode="nearest"))
+
+
+def _head_nearest(weight, feature_shape, dx, dy):  # edge weights repeated instead of 0
+    from scipy.ndimage import shift
+    K = weight.shape[0]
+    return shift(weight.reshape(K, *feature_shape), (0, 0, dy, dx), order=0,
+                 mode="nearest").reshape(K, -1)
+
+
+def _head_first_channel_only(weight, feature_shape, dx, dy):
+    C, H, Wd = feature_shape
+    K = weight.shape[0]
+    new = weight.reshape(K, C, H * Wd).copy()
+    new[:, 0] = _head(weight, feature_shape, dx, dy).reshape(K, C, H * Wd)[:, 0]
+    return new.reshape(K, -1)
+
+
+TRAINING_WHY["why.detect-anywhere"] += [
+    W("range(H - kh): the last positions missed", lambda x, k: _detect_loops(x, k, stop=0)),
+    W("scipy correlate2d mode='same'", _detect_same_mode),
+    W("np.sum(patch * kernels): every kernel at once", lambda x, k: _detect_loops(x, k, all_kernels=True)),
+    W("responses clipped at 0 (a ReLU) before the max",
+      lambda x, k: np.maximum(_responses(x, k), 0).max(axis=(1, 2)), "clip the responses at 0"),
+    W("scores divided by each kernel's norm",
+      lambda x, k: _responses(x, k).max(axis=(1, 2)) / np.linalg.norm(k.reshape(len(k), -1), axis=1)),
+    W("int scores", lambda x, k: _responses(x, k).max(axis=(1, 2)).astype(int)),
+]
+TRAINING_WHY["training.shift-predict"] += [
+    W("only the pooled head's flat curve", {"b"}, "leaves out at least one statement"),
+    W("both wrong statements about the two heads", {"c", "d"}, "each feature meets the weight"),
+    W("only augmentation helps", {"e"}, "not the only one"),
+    W("Flatten flat, pooled flat", {"b", "c"}, "each feature meets the weight"),
+    W("the empty set", set()),
+    W("'ab' as one word", "ab"),
+]
+TRAINING_WHY["training.shift-curve"] += [
+    W("accuracy against predict(X), not y", _curve_agreement),
+    W("ink as the fraction of nonzero pixels kept",
+      lambda p, X, y, s: _curve_ink(p, X, y, s, lambda m, X: (m > 0).sum() / (X > 0).sum())),
+    W("ink inverted, X.sum() / moved.sum()",
+      lambda p, X, y, s: _curve_ink(p, X, y, s, lambda m, X: X.sum() / max(m.sum(), 1e-300))),
+    W("typo: (dx, dx)", lambda p, X, y, s: _curve(p, X, y, [(a, a) for a, b in s])),
+    W("accuracy rounded to 2 decimals",
+      lambda p, X, y, s: (np.round(_curve(p, X, y, s)[0], 2), _curve(p, X, y, s)[1])),
+    W("one (len(shifts), 2) array", lambda p, X, y, s: np.column_stack(_curve(p, X, y, s))),
+    W("X overwritten by each shifted batch", _curve_overwrite_x),
+    W("accuracy by integer division",
+      lambda p, X, y, s: (np.array([int(np.sum(p(_moved(X, a, b)) == y)) // len(y) for a, b in s]),
+                          _curve(p, X, y, s)[1])),
+    W("scipy.ndimage.shift with mode='nearest'", _curve_nearest),
+]
+TRAINING_WHY["training.head-shift"] += [
+    W("reshaped (K, C, W, H)", lambda w, fs, dx, dy: _head(w, (fs[0], fs[2], fs[1]), dx, dy)),
+    W("edge weights repeated (mode='nearest')", _head_nearest),
+    W("dx ignored", lambda w, fs, dx, dy: _head(w, fs, 0, dy)),
+    W("dx the wrong way, dy right", lambda w, fs, dx, dy: _head(w, fs, -dx, dy)),
+    W("flat shift by dy*H + dx", lambda w, fs, dx, dy: _flat_zero(w, dy * fs[1] + dx)),
+    W("only the first channel moved", _head_first_channel_only),
+]
+
 adv.WRONG.update(TRAINING_WHY)
 EXERCISES = [exs.get(ex_id) for ex_id in IDS]
 FUNCTIONS = [e for e in EXERCISES if e.kind == "function"]

@@ -282,7 +282,9 @@ def _pattern_cases(rng):
              "dark-to-bright one"),
         Case((dark, -np.ones((2, 2))), description="a kernel of negative weights: the darkest "
              "window, not the brightest"),
-        Case((np.array([[0.5, -1.0, 2.0], [3.0, -4.0, 1.0]]), np.array([[-2.0]])),
+        # two tied maxima, (0, 2) and (1, 0): the first one is not in the leftmost column of
+        # maxima, so a row argmax and a column argmax taken separately give (0, 0)
+        Case((np.array([[0.5, 1.0, -4.0], [-4.0, 5.0, 1.0]]), np.array([[-2.0]])),
              description="a 1x1 kernel with a negative weight"),
         Case((np.arange(12.0).reshape(3, 4) % 5, np.ones((1, 3))), description="a 1x3 kernel"),
     ]

@@ -460,6 +460,12 @@ def _sc_stride_on_kernel(y, k, S, P, a):  # copies 1 apart, the KERNEL spread S 
     return _canvas(y, k, S, a, step=1, dilate=S)[P:P + Ho, P:P + Wo].copy()
 
 
+def _sc_small_canvas(y, k, S, P, a):  # canvas without the + a: the slice stops at its end
+    Ho, Wo = _out_hw(y, k, S, P, a)
+    Hc, Wc = _out_hw(y, k, S, 0, 0)
+    return _canvas(y, k, S, a)[:Hc, :Wc][P:P + Ho, P:P + Wo].copy()
+
+
 def _sc_no_output_padding(y, k, S, P, a):  # output_padding ignored
     Ho, Wo = _out_hw(y, k, S, P, 0)
     return _canvas(y, k, S, a)[P:P + Ho, P:P + Wo].copy()
@@ -521,6 +527,11 @@ register(Exercise(
                 "copies 1 apart: it is the other way round. The stride spaces the POSITIONS of "
                 "the copies (i*S, j*S); each copy is the plain kH x kW kernel.",
                 wrong=_sc_stride_on_kernel),
+        Mistake("canvas too small", "Your output is short of output_padding rows and "
+                "columns exactly where output_padding is larger than padding: your canvas has "
+                "no room for them ((H - 1)S + kH rows), and a slice past the end of an array "
+                "stops silently. Make the canvas (H - 1)S + kH + a rows by (W - 1)S + kW + a "
+                "columns, then take canvas[P:P + H_out, P:P + W_out].", wrong=_sc_small_canvas),
         Mistake("no output_padding", "You ignored output_padding: it keeps a extra rows and "
                 "columns at the bottom and right (H_out = (H - 1)S - 2P + kH + a).",
                 wrong=_sc_no_output_padding),
@@ -616,6 +627,11 @@ def _fop_clamped(H, F, P, S, target):  # the nearest allowed a instead of none
     return [min(max(target - _fop_base(H, F, P, S), 0), S - 1)]
 
 
+def _fop_no_zero(H, F, P, S, target):  # range(1, S), or 0 < a < S: a = 0 left out
+    a = target - _fop_base(H, F, P, S)
+    return [a] if 0 < a < S else []
+
+
 def _fop_h_times_s(H, F, P, S, target):  # H*S instead of (H - 1)*S
     a = target - (H * S - 2 * P + F)
     return [a] if 0 <= a < S else []
@@ -663,6 +679,10 @@ register(Exercise(
         Mistake("clamped", "You returned the nearest allowed a, which does not reach the "
                 "target: when no a in range(S) gives exactly `target`, return [].",
                 wrong=_fop_clamped),
+        Mistake("a = 0 left out", "Your list is empty where a = 0 reaches the target: 0 is an "
+                "allowed output_padding too (0 <= a < S), the one a stride-1 transposed "
+                "convolution always uses. Try every a in range(S), or keep a when 0 <= a, not "
+                "0 < a.", wrong=_fop_no_zero),
         Mistake("H*S", "You started from H*S: the H input pixels are S apart, so they span "
                 "(H - 1)*S + 1 rows and the size without output padding is (H - 1)*S - 2P + F.",
                 wrong=_fop_h_times_s),

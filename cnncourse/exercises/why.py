@@ -318,8 +318,9 @@ register(Exercise(
                 "background windows; the detector keeps the largest response (global MAX "
                 "pooling).", wrong=_detect_mean),
         Mistake("zero start", "Your scores are never below 0: did you start the running "
-                "maximum at 0? When every response is negative the largest one is negative "
-                "too; start from -np.inf (or from the first response).",
+                "maximum at 0 (or clip the responses at 0, as a ReLU does)? When every "
+                "response is negative the largest one is negative too; start from -np.inf (or "
+                "from the first response).",
                 wrong=_detect_zero_start),
         Mistake("flipped", "You flipped the kernels (a true convolution): the responses here "
                 "are sum(patch * kernel) with the kernel as it is, like every convolution "
