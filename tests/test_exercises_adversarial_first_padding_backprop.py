@@ -419,6 +419,33 @@ ADDED["backprop.avgpool-backward"] += [
       "count_include_pad=False"),
 ]
 
+
+def _fp_divmod(x, k, by):
+    r = correlate2d(x, k, mode="valid")
+    n = {"map rows": r.shape[0], "x width": x.shape[1]}[by]
+    return (int(np.argmax(r)) // n, int(np.argmax(r)) % n)
+
+
+ADDED["first.find-pattern"] += [
+    W("divmod by the map's number of rows", lambda x, k: _fp_divmod(x, k, "map rows")),
+    W("divmod by the image's width", lambda x, k: _fp_divmod(x, k, "x width")),
+]
+ADDED["padding.find-output-padding"] += [
+    W("every a in range(S) when a convolution maps target back to H",
+      lambda H, Fk, Pd, S, t: list(range(S)) if t + 2 * Pd - Fk >= 0
+      and (t + 2 * Pd - Fk) // S + 1 == H else []),
+    W("the forward remainder for every reachable-looking target",
+      lambda H, Fk, Pd, S, t: [(t + 2 * Pd - Fk) % S] if t + 2 * Pd - Fk >= 0 else [], "remainder"),
+]
+ADDED["backprop.avgpool-backward"] += [
+    W("dout indexed [j, i]", lambda x, dout, k, s, p: _ap(x, dout.T.copy(), k, s, p)
+      if dout.shape[0] == dout.shape[1] else _ap(x, dout, k, s, p).T.copy()),
+    W("np.repeat by the stride, then cropped", lambda x, dout, k, s, p: np.pad(
+        dout.repeat(s, 0).repeat(s, 1) / (k * k),
+        ((0, max(0, x.shape[0] + 2 * p - dout.shape[0] * s)),
+         (0, max(0, x.shape[1] + 2 * p - dout.shape[1] * s))))[p:p + x.shape[0], p:p + x.shape[1]]),
+]
+
 adv.WRONG.update(ADDED)
 EXERCISES = [exs.get(i) for i in IDS]
 

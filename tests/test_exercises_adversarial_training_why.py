@@ -283,6 +283,29 @@ TRAINING_WHY["training.head-shift"] += [
     W("only the first channel moved", _head_first_channel_only),
 ]
 
+
+def _head_roll_zero_positive_only(weight, feature_shape, dx, dy):  # the wrapped strip cleared
+    K = weight.shape[0]                                               # for dx, dy > 0 only
+    m = np.roll(weight.reshape(K, *feature_shape), (dy, dx), axis=(2, 3))
+    if dy > 0:
+        m[:, :, :dy] = 0
+    if dx > 0:
+        m[:, :, :, :dx] = 0
+    return m.reshape(K, -1)
+
+
+def _head_through_a_view(weight, feature_shape, dx, dy):  # w4 = weight.reshape(...) is a view
+    K = weight.shape[0]
+    w4 = weight.reshape(K, *feature_shape)
+    w4[...] = _head(weight.copy(), feature_shape, dx, dy).reshape(w4.shape)
+    return w4.reshape(K, -1)
+
+
+TRAINING_WHY["training.head-shift"] += [
+    W("np.roll, the wrapped strip cleared for positive shifts only", _head_roll_zero_positive_only),
+    W("written through a reshape view of weight", _head_through_a_view),
+]
+
 adv.WRONG.update(TRAINING_WHY)
 EXERCISES = [exs.get(ex_id) for ex_id in IDS]
 FUNCTIONS = [e for e in EXERCISES if e.kind == "function"]
