@@ -659,6 +659,8 @@ def _head_flat_zero_fill(weight, feature_shape, dx, dy):  # flat shift, zeros co
     C, H, W = feature_shape
     s = dy * W + dx
     new = np.zeros_like(weight)
+    if abs(s) >= weight.shape[1]:                 # everything shifted out
+        return new
     if s >= 0:
         new[:, s:] = weight[:, :weight.shape[1] - s]
     else:
