@@ -67,7 +67,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 MODES = ("isolated", "in-process")
 _STATE = {"mode": "auto"}
 MEMORY_LIMIT = 1024 ** 3  # bytes the child may allocate beyond what it inherits
-GRACE = 0.5  # seconds between the soft stop and the kill of the child
+GRACE = 1.0  # seconds between the soft stop and the kill of the child (time to report where)
 OUTPUT_KEEP = 4000  # characters of printed output kept for the verdict
 MESSAGE_CHARS = 300  # an exception message in a summary line is cut to this
 TRACEBACK_CHARS = 3000
@@ -77,7 +77,23 @@ class TimeLimitExceeded(BaseException):
     """Raised inside learner code when the time limit runs out.
 
     A ``BaseException`` so that the learner's ``except Exception:`` does not swallow it.
+
+    Made in the thread it is raised in, it re-arms that thread's time-limit tracing (see
+    ``_REARM``): CPython turns tracing off for a thread when an exception lands inside a trace
+    function, and a bare ``except:`` retry loop would then catch every later one.
     """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        expired = _REARM.get(threading.get_ident())
+        if expired is not None and expired.state["active"]:
+            with contextlib.suppress(Exception):
+                expired.install(sys._getframe(1))
+
+
+# thread id -> the _Expired of its time limit, once that limit has passed (the in-process,
+# trace-based watchdog only)
+_REARM: dict = {}
 
 
 def cut(text: str, limit: int) -> str:
@@ -147,6 +163,7 @@ class _Expired:
         if not self.state["active"] or _ours(frame):
             return None
         if event in ("line", "call", "opcode"):
+            self.state["count"] = self.state.get("count", 0) + 1  # the watchdog sees lines run
             self.fire()
         return self
 
@@ -277,7 +294,11 @@ def _trace(seconds: float):
     expired = _Expired(seconds, state, caller)
 
     # A one-line loop (``while True: pass``) emits no line events: a watchdog thread raises in
-    # this thread asynchronously at the deadline, and again every 20 ms until the body exits.
+    # this thread asynchronously once the deadline has passed, every 20 ms until the body
+    # exits -- but only while no line runs. While lines run, the trace functions stop the body
+    # themselves; an exception posted from outside could land inside a trace function, and
+    # CPython turns tracing off for good when one raises, which would leave a bare ``except:``
+    # retry loop nothing but the watchdog's exceptions to swallow, forever.
     stop = threading.Event()
     raiser = expired.raiser
     tid = threading.get_ident()
@@ -286,10 +307,12 @@ def _trace(seconds: float):
         def watch():
             if stop.wait(max(0.0, deadline - time.monotonic())):
                 return
-            while not stop.is_set():
-                raiser[0](tid, TimeLimitExceeded)
-                if stop.wait(0.02):
-                    return
+            _REARM[tid] = expired
+            last = state["count"]
+            while not stop.wait(0.02):
+                if state["count"] == last:  # no line event for 20 ms: nothing traced runs
+                    raiser[0](tid, TimeLimitExceeded)
+                last = state["count"]
 
         try:
             watchdog = threading.Thread(target=watch, name="cnncourse-watchdog", daemon=True)
@@ -332,6 +355,7 @@ def _trace(seconds: float):
     def shutdown():
         state["active"] = False
         stop.set()
+        _REARM.pop(tid, None)
         sys.settrace(old)
         if watchdog is not None:
             watchdog.join()  # it posts nothing more once it has seen `stop`
